@@ -6,3 +6,5 @@
 pub mod bbb;
 /// BigBlueButton API simulator (`hallway bbb-sim`).
 pub mod sim;
+/// Schedule: parsing.
+pub mod schedule;

@@ -1,0 +1,4 @@
+//! The conference schedule.
+
+pub mod model;
+pub mod parse;

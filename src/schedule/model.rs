@@ -1,0 +1,119 @@
+//! Format-independent result of parsing a conference schedule.
+//!
+//! The parsers (frab/pentabarf XML today, JSON/Indico later) all produce a
+//! [`ParsedSchedule`]; the importer diffs it against the database by
+//! [`ParsedSession::key`]. Times are UTC instants; text fields are exactly as
+//! found in the source after format decoding (they may contain HTML source and
+//! must be sanitised before rendering).
+
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// A whole schedule file: conference metadata, every session, and the
+/// non-fatal problems noticed while reading it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParsedSchedule {
+    /// Conference-level metadata.
+    pub conference: Conference,
+    /// Sessions in document order.
+    pub sessions: Vec<ParsedSession>,
+    /// Accepted oddities the organisers should see (missing zone name, room
+    /// mismatches, duplicate guids, ...).
+    pub warnings: Vec<Warning>,
+}
+
+/// Conference metadata from the `<conference>` element.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conference {
+    /// `<title>`, trimmed; empty if the file has none (a warning is emitted).
+    pub title: String,
+    /// `<acronym>`, `None` when absent or empty.
+    pub acronym: Option<String>,
+    /// The zone named by `<time_zone_name>`, or the fallback zone the caller
+    /// supplied when the file names none (or an unknown one).
+    pub time_zone: Option<chrono_tz::Tz>,
+}
+
+/// One scheduled slot (a talk, workshop, microconference, ...).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParsedSession {
+    /// Stable identity across re-imports; see the module docs of
+    /// `crate::schedule::parse` for the rule.
+    pub key: String,
+    /// The `guid` attribute as written (not necessarily a UUID).
+    pub guid: Option<String>,
+    /// The `id` attribute as written (not unique in merged files).
+    pub source_id: Option<String>,
+    /// The pretalx submission `code` attribute.
+    pub code: Option<String>,
+    /// `<title>`, trimmed, never empty.
+    pub title: String,
+    /// `<subtitle>`, trimmed, `None` when empty.
+    pub subtitle: Option<String>,
+    /// Start instant.
+    pub start: DateTime<Utc>,
+    /// End instant (start + duration; equal to start for zero-length slots).
+    pub end: DateTime<Utc>,
+    /// Room name as written: the event's `<room>` child, else the enclosing
+    /// `<room name>`; may be empty (a warning is emitted).
+    pub room: String,
+    /// `<track>`, trimmed, `None` when empty.
+    pub track: Option<String>,
+    /// `<type>`, trimmed, `None` when empty.
+    pub kind: Option<String>,
+    /// `<language>`, trimmed, `None` when empty.
+    pub language: Option<String>,
+    /// Speaker display names in document order (empty names dropped).
+    pub persons: Vec<String>,
+    /// `<abstract>` exactly as given after XML decoding; `None` when blank.
+    pub abstract_text: Option<String>,
+    /// `<description>` exactly as given after XML decoding; `None` when blank.
+    pub description: Option<String>,
+    /// The event's own `<url>`, trimmed, `None` when empty.
+    pub url: Option<String>,
+    /// The `<day date>` the event was listed under (a conference-day label,
+    /// not necessarily the calendar date of `start`).
+    pub day: Option<NaiveDate>,
+}
+
+/// A non-fatal problem found while parsing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    /// Where in the input the problem is.
+    pub position: Position,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.position, self.message)
+    }
+}
+
+/// A location in an input document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Position {
+    /// 1-based line and 1-based column counted in characters (XML, ICS).
+    LineColumn {
+        /// Line number, starting at 1.
+        line: u32,
+        /// Column in characters, starting at 1.
+        column: u32,
+    },
+    /// A JSONPath-like location such as `$.schedule.conference.days[0]`.
+    JsonPath(String),
+    /// The input as a whole (size limits, "no events", ...).
+    Whole,
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Position::LineColumn { line, column } => write!(f, "line {line}, column {column}"),
+            Position::JsonPath(path) => write!(f, "at {path}"),
+            Position::Whole => f.write_str("file"),
+        }
+    }
+}
