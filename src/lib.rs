@@ -1,10 +1,35 @@
 //! hallway: a conference portal for BigBlueButton.
+//!
+//! Organizers import the timetable, attendees see what is on now and join with one click,
+//! moderators run sessions, staff watch every BBB server and room. See README.md.
 
 #![forbid(unsafe_code)]
 
+/// Building and running the portal (`Application::build`).
+pub mod app;
+/// Authentication: guest login, admin links, the session cookie.
+pub mod auth;
 /// BigBlueButton API client; knows nothing of HTTP frameworks or databases.
 pub mod bbb;
+/// Command-line interface.
+pub mod cli;
+/// Configuration, parsed once into typed settings.
+pub mod config;
+/// Database handle and migrations.
+pub mod db;
+/// `hallway demo`: portal, sample conference and simulated BBB servers in one process.
+pub mod demo;
+/// The one HTTP error type.
+pub mod error;
+/// Rooms: configuration, pins, join.
+pub mod rooms;
+/// Schedule: parsing, storage, pages.
+pub mod schedule;
 /// BigBlueButton API simulator (`hallway bbb-sim`).
 pub mod sim;
-/// Schedule: parsing.
-pub mod schedule;
+/// Status poller and dashboard.
+pub mod status;
+/// Logging.
+pub mod telemetry;
+/// Shared web plumbing.
+pub mod web;

@@ -1,1 +1,5 @@
-fn main() {}
+//! The `hallway` binary: parse arguments, run the chosen command.
+
+fn main() -> std::process::ExitCode {
+    hallway::cli::main()
+}

@@ -1,0 +1,185 @@
+//! Building and running the portal: what `hallway serve`, `hallway demo` and the tests start.
+//!
+//! [`Application::build`] connects and migrates the database, syncs the configured rooms,
+//! binds its own listener (port 0 in tests) and prepares the status poller, so tests boot
+//! exactly what production boots.
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_session::config::PersistentSession;
+use actix_session::storage::CookieSessionStore;
+use actix_session::SessionMiddleware;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use secrecy::ExposeSecret;
+use tracing_actix_web::TracingLogger;
+
+use crate::bbb::{BbbClient, Endpoint, Timeouts};
+use crate::config::Settings;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::rooms::{store as room_store, RoomDirectory};
+use crate::status::poller::Poller;
+use crate::status::snapshot::StatusStore;
+
+/// Everything handlers share. Cheap to clone (all `Arc`s inside).
+pub struct AppState {
+    /// Parsed configuration.
+    pub settings: Arc<Settings>,
+    /// The database.
+    pub db: Db,
+    /// The BBB client (timeouts configured).
+    pub bbb: BbbClient,
+    /// BBB endpoints by server name.
+    pub endpoints: Arc<HashMap<String, Endpoint>>,
+    /// The configured rooms.
+    pub rooms: Arc<RoomDirectory>,
+    /// Latest status snapshot.
+    pub status: StatusStore,
+}
+
+impl AppState {
+    /// The endpoint of a configured server.
+    pub fn endpoint(&self, name: &str) -> Option<&Endpoint> {
+        self.endpoints.get(name)
+    }
+}
+
+/// A built, not yet running, portal.
+pub struct Application {
+    port: u16,
+    server: Server,
+    poller: Poller,
+    settings: Arc<Settings>,
+    db: Db,
+}
+
+impl Application {
+    /// Connects, migrates, syncs rooms and binds `settings.listen`.
+    pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.listen)
+            .with_context(|| format!("binding {}", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        if settings.public_url_derived {
+            // Port 0 was resolved just now: links must carry the real port.
+            let _ = settings.public_url.set_port(Some(port));
+        }
+        let settings = Arc::new(settings);
+        let db = Db::connect(&settings.database_url).await?;
+        room_store::sync_from_config(&db, &settings.rooms)
+            .await
+            .context("syncing the configured rooms into the database")?;
+        let bbb = BbbClient::new(Timeouts {
+            connect: settings.bbb.connect_timeout,
+            total: settings.bbb.timeout,
+        })
+        .context("building the BBB HTTP client")?;
+        let endpoint_list: Vec<Endpoint> = settings
+            .bbb
+            .servers
+            .iter()
+            .map(|s| Endpoint::new(s.name.clone(), &s.url, s.secret.clone(), s.checksum))
+            .collect();
+        let endpoints: HashMap<String, Endpoint> = endpoint_list
+            .iter()
+            .map(|e| (e.name.clone(), e.clone()))
+            .collect();
+        let status = StatusStore::default();
+        let poller = Poller::new(
+            bbb.clone(),
+            Arc::new(endpoint_list),
+            status.clone(),
+            settings.bbb.timeout,
+        );
+        let state = web::Data::new(AppState {
+            settings: settings.clone(),
+            db: db.clone(),
+            bbb,
+            endpoints: Arc::new(endpoints),
+            rooms: Arc::new(RoomDirectory::new(
+                settings.rooms.clone(),
+                &settings.bbb.meeting_prefix,
+            )),
+            status,
+        });
+        let key = match &settings.session_key {
+            Some(k) => Key::derive_from(k.expose_secret().as_bytes()),
+            None => {
+                tracing::warn!(
+                    "server.session_key is not set: using a random key; logins end on restart \
+                     and do not carry over between instances"
+                );
+                Key::generate()
+            }
+        };
+        let secure = settings.public_url.scheme() == "https";
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(
+                    SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
+                        .cookie_name("hallway_session".into())
+                        .cookie_secure(secure)
+                        .cookie_same_site(SameSite::Lax)
+                        .cookie_http_only(true)
+                        .session_lifecycle(
+                            PersistentSession::default()
+                                .session_ttl(actix_web::cookie::time::Duration::days(14)),
+                        )
+                        .build(),
+                )
+                .wrap(TracingLogger::default())
+                .app_data(state.clone())
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(16 * 1024)
+                        .error_handler(|e, _| {
+                            AppError::BadRequest(format!("The form could not be read: {e}")).into()
+                        }),
+                )
+                .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                    AppError::BadRequest(format!("The address could not be read: {e}")).into()
+                }))
+                .app_data(
+                    web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()),
+                )
+                .configure(crate::web::routes)
+        })
+        .listen(listener)?
+        .run();
+        Ok(Self {
+            port,
+            server,
+            poller,
+            settings,
+            db,
+        })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle on the status poller (tests call `poll_once` on it).
+    pub fn poller(&self) -> Poller {
+        self.poller.clone()
+    }
+
+    /// The database (tests and the CLI use it).
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Serves HTTP and runs the status poller until the server stops (Ctrl-C / SIGTERM).
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let interval = self.settings.bbb.poll_interval;
+        let poller = tokio::spawn(self.poller.run_until_stopped(interval));
+        let result = self.server.await;
+        poller.abort();
+        result.context("HTTP server failed")
+    }
+}

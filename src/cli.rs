@@ -1,0 +1,275 @@
+//! The command line: `hallway serve | demo | schedule import/show | bbb-sim | admin-link |
+//! print-config`. Each command parses configuration once and calls into the library.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::{Duration, Utc};
+use clap::{Args, Parser, Subcommand};
+
+use crate::app::Application;
+use crate::auth::store as auth_store;
+use crate::bbb::ChecksumAlgorithm;
+use crate::config::{self, RawSettings, Settings};
+use crate::db::Db;
+use crate::schedule::import::{self, ImportError, ImportOptions};
+use crate::schedule::store as schedule_store;
+use crate::sim::{self, SimConfig};
+
+/// hallway: a conference portal for BigBlueButton.
+#[derive(Parser, Debug)]
+#[command(name = "hallway", version, about)]
+pub struct Cli {
+    /// Configuration file (TOML). Default: hallway.toml in the working directory, if present.
+    #[arg(long, global = true, env = "HALLWAY_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the portal.
+    Serve,
+    /// Run the portal with the sample conference and three simulated BBB servers.
+    Demo(DemoArgs),
+    /// Import or show the conference schedule.
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
+    /// Run a BigBlueButton API simulator.
+    BbbSim(SimArgs),
+    /// Print a one-time admin login link.
+    AdminLink(AdminLinkArgs),
+    /// Print the effective configuration (secrets redacted).
+    PrintConfig,
+}
+
+/// `hallway demo`
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Address for the portal.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+}
+
+/// `hallway schedule …`
+#[derive(Subcommand, Debug)]
+pub enum ScheduleCommand {
+    /// Replace the stored schedule with a frab/pentabarf XML file, in one transaction.
+    Import {
+        /// The schedule file.
+        file: PathBuf,
+        /// Time zone for schedules that give local times without naming their zone.
+        #[arg(long)]
+        timezone: Option<String>,
+    },
+    /// Print the stored schedule.
+    Show {
+        /// As a JSON array (id, guid, title, start, end, room, track, persons, …).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `hallway bbb-sim`
+#[derive(Args, Debug)]
+pub struct SimArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    pub listen: SocketAddr,
+    /// Shared secret the simulator checks checksums with.
+    #[arg(long, env = "HALLWAY_SIM_SECRET")]
+    pub secret: String,
+    /// Accepted checksum algorithms, comma separated.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "sha1,sha256,sha384,sha512"
+    )]
+    pub algorithms: Vec<ChecksumAlgorithm>,
+    /// Server name shown in logs.
+    #[arg(long, default_value = "bbb-sim")]
+    pub name: String,
+}
+
+/// `hallway admin-link`
+#[derive(Args, Debug)]
+pub struct AdminLinkArgs {
+    /// Name the admin is shown with (also in BBB).
+    #[arg(long, default_value = "Organizer")]
+    pub name: String,
+    /// Hours until the link expires.
+    #[arg(long, default_value_t = 24)]
+    pub valid_hours: i64,
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::telemetry::init("info,sqlx=warn");
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn config_path(cli: &Cli) -> (PathBuf, bool) {
+    match &cli.config {
+        Some(p) => (p.clone(), true),
+        None => (config::default_path(), false),
+    }
+}
+
+fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
+    let (path, explicit) = config_path(cli);
+    Settings::load(&path, explicit)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Command::Serve => {
+            let settings = load_settings(&cli)?;
+            let app = Application::build(settings).await?;
+            tracing::info!(port = app.port(), "hallway is serving");
+            app.run_until_stopped().await?;
+        }
+        Command::Demo(args) => {
+            let (path, explicit) = config_path(&cli);
+            let raw = if path.exists() {
+                RawSettings::load(&path, explicit)?
+            } else {
+                RawSettings::example()?
+            };
+            crate::demo::run(raw, args.listen).await?;
+        }
+        Command::Schedule(ScheduleCommand::Import { file, timezone }) => {
+            let settings = load_settings(&cli)?;
+            let fallback = match timezone {
+                Some(z) => Some(config::parse_zone(z).context("--timezone")?),
+                None => settings.time_zone,
+            };
+            let db = Db::connect(&settings.database_url).await?;
+            let result = import::import_file(
+                &db,
+                file,
+                &ImportOptions {
+                    fallback_time_zone: fallback,
+                },
+            )
+            .await;
+            db.close().await;
+            return Ok(match result {
+                Ok(report) => {
+                    println!(
+                        "imported {} sessions of \"{}\" ({}) from {}: {} added, {} updated, {} removed",
+                        report.counts.total,
+                        report.title,
+                        report.time_zone.map(|z| z.name()).unwrap_or("zone not named"),
+                        file.display(),
+                        report.counts.added,
+                        report.counts.updated,
+                        report.counts.removed
+                    );
+                    for w in &report.warnings {
+                        println!("warning: {}: {}", w.position, w.message);
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e @ ImportError::Parse { .. }) | Err(e @ ImportError::Read { .. }) => {
+                    eprintln!("error: {e}");
+                    eprintln!("nothing was changed: the previous schedule is still live");
+                    ExitCode::FAILURE
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            });
+        }
+        Command::Schedule(ScheduleCommand::Show { json }) => {
+            let settings = load_settings(&cli)?;
+            let db = Db::connect(&settings.database_url).await?;
+            let sessions = schedule_store::all_sessions(&db).await?;
+            db.close().await;
+            if *json {
+                let out: Vec<serde_json::Value> = sessions
+                    .iter()
+                    .map(|s| {
+                        serde_json::json!({
+                            "id": s.id,
+                            "key": s.key,
+                            "guid": s.guid,
+                            "title": s.title,
+                            "subtitle": s.subtitle,
+                            "start": crate::web::time::iso(s.start),
+                            "end": crate::web::time::iso(s.end),
+                            "room": s.room,
+                            "track": s.track,
+                            "type": s.kind,
+                            "language": s.language,
+                            "persons": s.persons,
+                            "url": s.url,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            } else {
+                for s in &sessions {
+                    println!(
+                        "{:>5}  {}  {:<20}  {}  ({})",
+                        s.id,
+                        crate::web::time::iso(s.start),
+                        s.room,
+                        s.title,
+                        s.persons.join(", ")
+                    );
+                }
+            }
+        }
+        Command::BbbSim(args) => {
+            let mut config = SimConfig::new(args.name.clone(), args.secret.clone());
+            config.algorithms = args.algorithms.clone();
+            sim::run_standalone(args.listen, config).await?;
+        }
+        Command::AdminLink(args) => {
+            let settings = load_settings(&cli)?;
+            let db = Db::connect(&settings.database_url).await?;
+            let token = auth_store::create_admin_token(
+                &db,
+                &args.name,
+                Duration::hours(args.valid_hours.max(1)),
+                Utc::now(),
+            )
+            .await?;
+            db.close().await;
+            println!(
+                "admin: {}",
+                settings.public_link(&format!("/login/admin/{token}"))
+            );
+        }
+        Command::PrintConfig => {
+            let (path, explicit) = config_path(&cli);
+            let raw = RawSettings::load(&path, explicit)?;
+            raw.clone().parse()?;
+            print!("{}", raw.to_redacted_toml()?);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

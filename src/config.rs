@@ -1,0 +1,508 @@
+//! Configuration, parsed once at startup into typed settings.
+//!
+//! Sources, later ones winning: built-in defaults, an optional TOML file (`--config`, default
+//! `hallway.toml` in the working directory), then environment variables
+//! `HALLWAY__SECTION__KEY` (for example `HALLWAY__SERVER__LISTEN=0.0.0.0:8080`).
+//! `hallway.example.toml` documents every key. After [`Settings::load`] the rest of the program
+//! never sees a raw string: addresses, URLs, zones, durations and slugs are already parsed, and
+//! every cross-reference (room → server) is checked. Secrets are `SecretString`s: they are
+//! redacted in `Debug` and in `hallway print-config`.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use chrono_tz::Tz;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize, Serializer};
+use url::Url;
+
+use crate::bbb::ChecksumAlgorithm;
+use crate::rooms::model::{RoomKind, RoomSlug};
+
+/// The example configuration, embedded so `hallway demo` works from any directory.
+pub const EXAMPLE_CONFIG: &str = include_str!("../hallway.example.toml");
+
+/// The whole configuration as written (after layering), before cross-checks.
+#[derive(Debug, Deserialize, Serialize, Default, Clone)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawSettings {
+    /// HTTP listener and public identity.
+    pub server: RawServer,
+    /// Where hallway keeps its data.
+    pub database: RawDatabase,
+    /// Conference-wide settings.
+    pub conference: RawConference,
+    /// BigBlueButton servers and how to talk to them.
+    pub bbb: RawBbb,
+    /// Video rooms.
+    pub rooms: Vec<RawRoom>,
+}
+
+/// `[server]`
+#[derive(Debug, Deserialize, Serialize, Clone)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawServer {
+    /// Address to listen on; port 0 picks a free port.
+    pub listen: String,
+    /// The URL attendees use to reach hallway (used for BBB logout URLs and admin links).
+    pub public_url: Option<String>,
+    /// Key for signing session cookies: at least 32 characters. Without it a random key is
+    /// made at each start (sessions then end on restart and do not work across instances).
+    #[serde(serialize_with = "redact_opt")]
+    pub session_key: Option<SecretString>,
+}
+
+impl Default for RawServer {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            public_url: None,
+            session_key: None,
+        }
+    }
+}
+
+/// `[database]`
+#[derive(Debug, Deserialize, Serialize, Clone)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawDatabase {
+    /// `sqlite://FILE` (created and migrated automatically) or `postgres://…`.
+    #[serde(serialize_with = "redact_url_password")]
+    pub url: String,
+}
+
+impl Default for RawDatabase {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://hallway.db".into(),
+        }
+    }
+}
+
+/// `[conference]`
+#[derive(Debug, Deserialize, Serialize, Default, Clone)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawConference {
+    /// Conference name shown in the header; defaults to the imported schedule's title.
+    pub name: Option<String>,
+    /// IANA time zone of the conference, overriding the schedule's `time_zone_name`.
+    pub time_zone: Option<String>,
+}
+
+/// `[bbb]`
+#[derive(Debug, Deserialize, Serialize, Clone)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawBbb {
+    /// Seconds between two status polls of every server.
+    pub poll_interval_secs: u64,
+    /// Seconds a whole BBB call may take.
+    pub timeout_secs: u64,
+    /// Seconds to establish the TCP/TLS connection to a BBB server.
+    pub connect_timeout_secs: u64,
+    /// Prefix of the BBB meeting IDs hallway creates (`{prefix}-{room slug}`).
+    pub meeting_prefix: String,
+    /// The BBB servers.
+    pub servers: Vec<RawBbbServer>,
+}
+
+impl Default for RawBbb {
+    fn default() -> Self {
+        Self {
+            poll_interval_secs: 10,
+            timeout_secs: 5,
+            connect_timeout_secs: 2,
+            meeting_prefix: "hallway".into(),
+            servers: Vec::new(),
+        }
+    }
+}
+
+/// `[[bbb.servers]]`
+#[derive(Debug, Deserialize, Serialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawBbbServer {
+    /// Short name used in room pins, logs and the status page.
+    pub name: String,
+    /// API base, as `bbb-conf --secret` prints it: `https://host/bigbluebutton/`.
+    pub url: String,
+    /// The server's shared secret.
+    #[serde(serialize_with = "redact")]
+    pub secret: SecretString,
+    /// `sha1`, `sha256` (default), `sha384` or `sha512`.
+    #[serde(default = "default_checksum")]
+    pub checksum: ChecksumAlgorithm,
+}
+
+fn default_checksum() -> ChecksumAlgorithm {
+    ChecksumAlgorithm::Sha256
+}
+
+/// `[[rooms]]`
+#[derive(Debug, Deserialize, Serialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawRoom {
+    /// URL name.
+    pub slug: RoomSlug,
+    /// Display name.
+    pub name: String,
+    /// `session`, `hack` or `private`.
+    pub kind: RoomKind,
+    /// Name of the BBB server the room is pinned to.
+    pub server: String,
+    /// Schedule room names whose sessions take place in this room.
+    #[serde(default)]
+    pub schedule_rooms: Vec<String>,
+    /// Link to the room's text chat.
+    #[serde(default)]
+    pub chat_url: Option<String>,
+    /// Link to the room's public live stream.
+    #[serde(default)]
+    pub stream_url: Option<String>,
+}
+
+fn redact<S: Serializer>(_: &SecretString, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str("[redacted]")
+}
+
+fn redact_opt<S: Serializer>(v: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(_) => s.serialize_str("[redacted]"),
+        None => s.serialize_none(),
+    }
+}
+
+fn redact_url_password<S: Serializer>(v: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&DatabaseUrl(SecretString::from(v.to_owned())).redacted())
+}
+
+/// Typed, checked settings: what the rest of hallway uses.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where the HTTP server binds.
+    pub listen: SocketAddr,
+    /// The public base URL, without trailing slash in [`Settings::public_link`].
+    pub public_url: Url,
+    /// True when `public_url` was derived from `listen` rather than configured; the
+    /// application then corrects its port once the listener is bound (port 0).
+    pub public_url_derived: bool,
+    /// Cookie signing key, if configured.
+    pub session_key: Option<SecretString>,
+    /// Database connection URL.
+    pub database_url: DatabaseUrl,
+    /// Display name override for the conference.
+    pub conference_name: Option<String>,
+    /// Time zone override for the conference.
+    pub time_zone: Option<Tz>,
+    /// BBB settings.
+    pub bbb: BbbSettings,
+    /// Rooms, in configuration order.
+    pub rooms: Vec<RoomSettings>,
+}
+
+/// Typed `[bbb]`.
+#[derive(Debug, Clone)]
+pub struct BbbSettings {
+    /// Time between status polls.
+    pub poll_interval: Duration,
+    /// Total time a BBB call may take.
+    pub timeout: Duration,
+    /// Time to connect to a BBB server.
+    pub connect_timeout: Duration,
+    /// Meeting ID prefix.
+    pub meeting_prefix: String,
+    /// Servers, in configuration order.
+    pub servers: Vec<BbbServerSettings>,
+}
+
+/// One typed BBB server.
+#[derive(Debug, Clone)]
+pub struct BbbServerSettings {
+    /// Short name.
+    pub name: String,
+    /// API base URL.
+    pub url: Url,
+    /// Shared secret.
+    pub secret: SecretString,
+    /// Checksum algorithm to sign with.
+    pub checksum: ChecksumAlgorithm,
+}
+
+/// One typed room.
+#[derive(Debug, Clone)]
+pub struct RoomSettings {
+    /// URL name.
+    pub slug: RoomSlug,
+    /// Display name.
+    pub name: String,
+    /// Kind.
+    pub kind: RoomKind,
+    /// Pinned server (a name in `bbb.servers`).
+    pub server: String,
+    /// Schedule room names mapped to this room.
+    pub schedule_rooms: Vec<String>,
+    /// Chat link.
+    pub chat_url: Option<Url>,
+    /// Stream link.
+    pub stream_url: Option<Url>,
+}
+
+/// A database URL that may contain a password; shown only redacted.
+#[derive(Clone)]
+pub struct DatabaseUrl(SecretString);
+
+impl DatabaseUrl {
+    /// Wraps a URL.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(SecretString::from(url.into()))
+    }
+    /// The full URL, for connecting only.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+    /// The URL with any password replaced.
+    pub fn redacted(&self) -> String {
+        match Url::parse(self.expose()) {
+            Ok(mut u) if u.password().is_some() => {
+                let _ = u.set_password(Some("redacted"));
+                u.to_string()
+            }
+            _ => self.expose().to_owned(),
+        }
+    }
+    /// True for `sqlite:` URLs.
+    pub fn is_sqlite(&self) -> bool {
+        self.expose().starts_with("sqlite:")
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DatabaseUrl({})", self.redacted())
+    }
+}
+
+impl RawSettings {
+    /// Layers the optional file and the environment over the defaults.
+    ///
+    /// `explicit` says whether the path was given by the user (then it must exist).
+    pub fn load(path: &Path, explicit: bool) -> anyhow::Result<Self> {
+        if explicit && !path.exists() {
+            bail!("configuration file {} does not exist", path.display());
+        }
+        let cfg = config::Config::builder()
+            .add_source(
+                config::File::from(path.to_path_buf())
+                    .format(config::FileFormat::Toml)
+                    .required(false),
+            )
+            .add_source(
+                config::Environment::with_prefix("HALLWAY")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
+            )
+            .build()
+            .with_context(|| format!("reading configuration {}", path.display()))?;
+        cfg.try_deserialize()
+            .with_context(|| format!("in configuration {}", path.display()))
+    }
+
+    /// Parses the embedded example configuration (used by the demo and tests).
+    pub fn example() -> anyhow::Result<Self> {
+        toml::from_str(EXAMPLE_CONFIG).context("parsing the embedded hallway.example.toml")
+    }
+
+    /// The effective configuration as TOML, secrets redacted.
+    pub fn to_redacted_toml(&self) -> anyhow::Result<String> {
+        toml::to_string_pretty(self).context("printing the configuration")
+    }
+
+    /// Checks every value and cross-reference, producing typed settings.
+    pub fn parse(self) -> anyhow::Result<Settings> {
+        let listen: SocketAddr = self.server.listen.parse().with_context(|| {
+            format!(
+                "server.listen: '{}' is not an address like 127.0.0.1:8080",
+                self.server.listen
+            )
+        })?;
+        let public_url = match &self.server.public_url {
+            Some(u) => parse_http_url("server.public_url", u)?,
+            None => {
+                let host = if listen.ip().is_unspecified() {
+                    "127.0.0.1".to_string()
+                } else {
+                    listen.ip().to_string()
+                };
+                Url::parse(&format!("http://{host}:{}/", listen.port()))
+                    .context("deriving server.public_url from server.listen")?
+            }
+        };
+        if let Some(key) = &self.server.session_key {
+            if key.expose_secret().len() < 32 {
+                bail!("server.session_key must be at least 32 characters long");
+            }
+        }
+        let db = self.database.url.trim();
+        if !(db.starts_with("sqlite:")
+            || db.starts_with("postgres:")
+            || db.starts_with("postgresql:"))
+        {
+            bail!("database.url must start with sqlite: or postgres:// (got a URL with another scheme)");
+        }
+        let time_zone = match &self.conference.time_zone {
+            Some(z) => Some(parse_zone(z).context("conference.time_zone")?),
+            None => None,
+        };
+        if self.bbb.poll_interval_secs == 0 || self.bbb.timeout_secs == 0 {
+            bail!("bbb.poll_interval_secs and bbb.timeout_secs must be at least 1");
+        }
+        let mut server_names = HashSet::new();
+        let mut servers = Vec::new();
+        for (i, s) in self.bbb.servers.into_iter().enumerate() {
+            if s.name.trim().is_empty() {
+                bail!("bbb.servers[{i}].name must not be empty");
+            }
+            if !server_names.insert(s.name.clone()) {
+                bail!("bbb.servers[{i}].name '{}' is used twice", s.name);
+            }
+            if s.secret.expose_secret().is_empty() {
+                bail!("bbb.servers[{i}] ('{}'): secret must not be empty", s.name);
+            }
+            servers.push(BbbServerSettings {
+                url: parse_http_url(&format!("bbb.servers[{i}].url"), &s.url)?,
+                name: s.name,
+                secret: s.secret,
+                checksum: s.checksum,
+            });
+        }
+        let mut slugs = HashSet::new();
+        let mut mapped = HashSet::new();
+        let mut rooms = Vec::new();
+        for (i, r) in self.rooms.into_iter().enumerate() {
+            if !slugs.insert(r.slug.clone()) {
+                bail!("rooms[{i}].slug '{}' is used twice", r.slug);
+            }
+            if !server_names.contains(&r.server) {
+                bail!(
+                    "rooms[{i}] ('{}'): server '{}' is not one of bbb.servers",
+                    r.slug,
+                    r.server
+                );
+            }
+            for name in &r.schedule_rooms {
+                if !mapped.insert(name.clone()) {
+                    bail!(
+                        "rooms[{i}] ('{}'): schedule room '{name}' is already mapped to another room",
+                        r.slug
+                    );
+                }
+            }
+            let opt_url = |field: &str, v: &Option<String>| -> anyhow::Result<Option<Url>> {
+                v.as_deref()
+                    .map(|u| parse_http_url(&format!("rooms[{i}].{field}"), u))
+                    .transpose()
+            };
+            rooms.push(RoomSettings {
+                chat_url: opt_url("chat_url", &r.chat_url)?,
+                stream_url: opt_url("stream_url", &r.stream_url)?,
+                slug: r.slug,
+                name: r.name,
+                kind: r.kind,
+                server: r.server,
+                schedule_rooms: r.schedule_rooms,
+            });
+        }
+        Ok(Settings {
+            listen,
+            public_url_derived: self.server.public_url.is_none(),
+            public_url,
+            session_key: self.server.session_key,
+            database_url: DatabaseUrl::new(db),
+            conference_name: self.conference.name,
+            time_zone,
+            bbb: BbbSettings {
+                poll_interval: Duration::from_secs(self.bbb.poll_interval_secs),
+                timeout: Duration::from_secs(self.bbb.timeout_secs),
+                connect_timeout: Duration::from_secs(self.bbb.connect_timeout_secs.max(1)),
+                meeting_prefix: self.bbb.meeting_prefix,
+                servers,
+            },
+            rooms,
+        })
+    }
+}
+
+impl Settings {
+    /// Loads and parses configuration from the file at `path` (if present) and the environment.
+    pub fn load(path: &Path, explicit: bool) -> anyhow::Result<Self> {
+        RawSettings::load(path, explicit)?.parse()
+    }
+
+    /// An absolute link below the public URL, e.g. `public_link("/login")`.
+    pub fn public_link(&self, path: &str) -> String {
+        format!("{}{}", self.public_url.as_str().trim_end_matches('/'), path)
+    }
+}
+
+/// Parses an IANA zone name (backward-compatible links such as `Asia/Calcutta` included).
+pub fn parse_zone(s: &str) -> anyhow::Result<Tz> {
+    s.trim()
+        .parse::<Tz>()
+        .map_err(|_| anyhow::anyhow!("'{s}' is not an IANA time zone name such as Europe/Vienna"))
+}
+
+fn parse_http_url(field: &str, s: &str) -> anyhow::Result<Url> {
+    let u = Url::parse(s).with_context(|| format!("{field}: '{s}' is not a URL"))?;
+    if u.scheme() != "http" && u.scheme() != "https" {
+        bail!("{field}: '{s}' must be an http or https URL");
+    }
+    Ok(u)
+}
+
+/// The default configuration path: `hallway.toml` in the working directory.
+pub fn default_path() -> PathBuf {
+    PathBuf::from("hallway.toml")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_configuration_parses_and_maps_every_sample_room() {
+        let s = RawSettings::example().unwrap().parse().unwrap();
+        assert_eq!(s.bbb.servers.len(), 3);
+        let mapped: usize = s.rooms.iter().map(|r| r.schedule_rooms.len()).sum();
+        assert_eq!(mapped, 7);
+        assert!(s.rooms.iter().any(|r| r.kind == RoomKind::Hack));
+        assert!(s.rooms.iter().any(|r| r.kind == RoomKind::Private));
+    }
+
+    #[test]
+    fn a_room_pinned_to_an_unknown_server_is_rejected_with_its_name() {
+        let mut raw = RawSettings::example().unwrap();
+        raw.rooms[0].server = "nope".into();
+        let err = raw.parse().unwrap_err().to_string();
+        assert!(
+            err.contains("server 'nope' is not one of bbb.servers"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn printed_configuration_never_contains_secrets() {
+        let mut raw = RawSettings::example().unwrap();
+        raw.server.session_key = Some(SecretString::from("k".repeat(40)));
+        raw.database.url = "postgres://u:hunter2@db/hallway".into();
+        let printed = raw.to_redacted_toml().unwrap();
+        assert!(!printed.contains("hunter2"));
+        assert!(!printed.contains(&"k".repeat(40)));
+        for s in &RawSettings::example().unwrap().bbb.servers {
+            assert!(!printed.contains(s.secret.expose_secret()));
+        }
+        assert!(printed.contains("[redacted]"));
+    }
+}

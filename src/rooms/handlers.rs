@@ -1,0 +1,197 @@
+//! `POST /rooms/{slug}/join`: create the room's meeting on its pinned server if needed, then
+//! send the browser to BBB with a signed join URL.
+//!
+//! BBB's create is idempotent (a repeat answers `duplicateWarning` with the existing meeting),
+//! so every join calls create and takes `createTime` from its answer: one BBB call, no race
+//! between instances, and a join URL that cannot be replayed into a later meeting. Passwords
+//! are derived from the server secret so every instance sends the same ones (older BBB versions
+//! refuse a repeated create with different passwords). The shared secret never leaves the
+//! server: the browser only sees the signed URL.
+
+use actix_web::{post, web, HttpResponse};
+use chrono::{Duration, Utc};
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::app::AppState;
+use crate::bbb::{CreateMeeting, JoinRequest, Role};
+use crate::config::RoomSettings;
+use crate::error::{AppError, AppResult};
+use crate::rooms::model::RoomKind;
+use crate::rooms::store;
+use crate::schedule::store as schedule_store;
+use crate::web::layout::PageCtx;
+use crate::web::render::see_other;
+
+/// How long before a session its room opens to attendees.
+pub const OPENS_BEFORE: Duration = Duration::minutes(10);
+
+/// The join form: only the CSRF token and where to come back to.
+#[derive(Deserialize)]
+pub struct JoinForm {
+    csrf: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// A local path safe to redirect to ("/..." but not "//host").
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+fn derived_password(secret: &str, meeting_id: &str, role: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"hallway-meeting-password\0");
+    h.update(secret.as_bytes());
+    h.update(b"\0");
+    h.update(meeting_id.as_bytes());
+    h.update(b"\0");
+    h.update(role.as_bytes());
+    hex::encode(h.finalize())[..16].to_owned()
+}
+
+/// True when a session is running in the room or starts within [`OPENS_BEFORE`].
+pub async fn session_room_is_open(state: &AppState, room: &RoomSettings) -> AppResult<bool> {
+    let now = Utc::now();
+    Ok(schedule_store::any_session_in_rooms_between(
+        &state.db,
+        &room.schedule_rooms,
+        now,
+        now + OPENS_BEFORE,
+    )
+    .await?)
+}
+
+/// Creates (or finds) the room's meeting and redirects to BBB.
+#[post("/rooms/{slug}/join")]
+pub async fn join(
+    ctx: PageCtx,
+    path: web::Path<String>,
+    form: web::Form<JoinForm>,
+) -> AppResult<HttpResponse> {
+    let next = safe_next(form.next.as_deref());
+    let user = ctx
+        .layout
+        .user
+        .clone()
+        .ok_or(AppError::LoginRequired { next: next.clone() })?;
+    ctx.session.verify_csrf(&form.csrf)?;
+    let state = &ctx.state;
+    let room = state.rooms.get(&path).ok_or(AppError::NotFound)?;
+    match room.kind {
+        RoomKind::Private if !user.is_admin() => {
+            return Err(AppError::Forbidden(format!(
+                "{} is open to the conference staff only.",
+                room.name
+            )))
+        }
+        RoomKind::Session if !user.is_admin() && !session_room_is_open(state, room).await? => {
+            return Err(AppError::BadRequest(format!(
+                "No session is running in {} right now. The room opens {} minutes before each \
+                 session.",
+                room.name,
+                OPENS_BEFORE.num_minutes()
+            )))
+        }
+        _ => {}
+    }
+    let server_name = store::current_server(&state.db, room.slug.as_str())
+        .await?
+        .unwrap_or_else(|| room.server.clone());
+    let server = state
+        .settings
+        .bbb
+        .servers
+        .iter()
+        .find(|s| s.name == server_name)
+        .ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!(
+                "room {} is pinned to unknown server {server_name}",
+                room.slug
+            ))
+        })?;
+    let endpoint = state.endpoint(&server_name).ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!("no endpoint for server {server_name}"))
+    })?;
+    let meeting_id = state.rooms.meeting_id(room.slug.as_str());
+    let policy = room.kind.meeting_policy();
+    let secret = server.secret.expose_secret();
+    let create = CreateMeeting {
+        meeting_id: meeting_id.clone(),
+        name: room.name.clone(),
+        attendee_pw: Some(derived_password(secret, &meeting_id, "attendee")),
+        moderator_pw: Some(derived_password(secret, &meeting_id, "moderator")),
+        welcome: Some(format!(
+            "Welcome to <b>{}</b> at {}. Chat and schedule: {}",
+            quick_xml::escape::escape(room.name.as_str()),
+            quick_xml::escape::escape(ctx.layout.site_name.as_str()),
+            state.settings.public_link("/")
+        )),
+        logout_url: Some(state.settings.public_link("/")),
+        record: policy.record,
+        auto_start_recording: policy.auto_start_recording,
+        allow_start_stop_recording: policy.allow_start_stop_recording,
+        mute_on_start: policy.mute_on_start,
+        meta: vec![
+            ("bbb-origin".into(), "hallway".into()),
+            ("hallway-room".into(), room.slug.to_string()),
+            (
+                "bbb-origin-server-name".into(),
+                state
+                    .settings
+                    .public_url
+                    .host_str()
+                    .unwrap_or("hallway")
+                    .to_owned(),
+            ),
+        ],
+    };
+    let created = state.bbb.create(endpoint, &create).await?;
+    tracing::info!(
+        room = %room.slug,
+        server = %server_name,
+        duplicate = created.duplicate_warning,
+        user = %user.id,
+        "join"
+    );
+    let url = endpoint.join_url(&JoinRequest {
+        meeting_id,
+        full_name: user.name.clone(),
+        role: if user.is_admin() {
+            Role::Moderator
+        } else {
+            Role::Viewer
+        },
+        user_id: Some(user.id.clone()),
+        create_time: Some(created.create_time),
+        password: None,
+        redirect: true,
+        extra: Vec::new(),
+    });
+    Ok(see_other(&url))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_login() {
+        assert_eq!(safe_next(Some("/sessions/3")), "/sessions/3");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn derived_passwords_are_stable_and_differ_by_role() {
+        let a = derived_password("s", "hallway-mc1", "attendee");
+        assert_eq!(a, derived_password("s", "hallway-mc1", "attendee"));
+        assert_ne!(a, derived_password("s", "hallway-mc1", "moderator"));
+        assert_eq!(a.len(), 16);
+    }
+}

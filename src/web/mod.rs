@@ -1,0 +1,65 @@
+//! HTTP plumbing shared by every feature: routes, page layout, rendering, time display.
+
+pub mod layout;
+pub mod render;
+pub mod time;
+
+use actix_web::{get, web, HttpResponse};
+
+use crate::error::AppError;
+
+/// Registers every route of the portal.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(healthz)
+        .service(crate::schedule::handlers::now_page)
+        .service(crate::schedule::handlers::session_page)
+        .service(crate::schedule::handlers::timezone_page)
+        .service(crate::auth::handlers::login_form)
+        .service(crate::auth::handlers::login_guest)
+        .service(crate::auth::handlers::admin_link)
+        .service(crate::auth::handlers::admin_login)
+        .service(crate::auth::handlers::logout)
+        .service(crate::rooms::handlers::join)
+        .service(crate::status::handlers::status_page)
+        .service(static_file)
+        .default_service(web::to(not_found));
+}
+
+/// Static assets, embedded in the binary so an installed `hallway` needs no files beside it.
+/// URLs carry `?v=VERSION`, so they may be cached for a long time.
+#[get("/static/{name}")]
+async fn static_file(name: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let (body, content_type) = match name.as_str() {
+        "hallway.css" => (
+            include_str!("../../static/hallway.css"),
+            "text/css; charset=utf-8",
+        ),
+        "tz.js" => (
+            include_str!("../../static/tz.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        _ => return Err(AppError::NotFound),
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(("cache-control", "public, max-age=86400"))
+        .body(body))
+}
+
+async fn not_found() -> Result<HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+/// Liveness: the process serves HTTP and reaches its database.
+#[get("/healthz")]
+async fn healthz(state: web::Data<crate::app::AppState>) -> HttpResponse {
+    match sqlx::query("select 1").execute(state.db.pool()).await {
+        Ok(_) => HttpResponse::Ok().content_type("text/plain").body("ok\n"),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            HttpResponse::ServiceUnavailable()
+                .content_type("text/plain")
+                .body("database unreachable\n")
+        }
+    }
+}
