@@ -1,0 +1,230 @@
+//! Boots what production boots: `Application::build` with the example configuration, its BBB
+//! servers replaced by simulators, a temporary database, and a cookie-keeping HTTP client.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use chrono::{Duration, Utc};
+use hallway::app::Application;
+use hallway::auth::store as auth_store;
+use hallway::config::{RawBbbServer, RawSettings};
+use hallway::db::Db;
+use hallway::schedule::import::{self, ImportOptions};
+use hallway::sim::{SimConfig, SimServer};
+use hallway::status::poller::Poller;
+use secrecy::SecretString;
+
+/// The bundled sample conference.
+pub fn sample_schedule_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("schedule/sample-conference.xml")
+}
+
+/// A running portal with its simulators.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`
+    pub address: String,
+    /// Client with a cookie jar that does not follow redirects.
+    pub client: reqwest::Client,
+    /// The status poller, to drive by hand.
+    pub poller: Poller,
+    /// The database the app uses.
+    pub db: Db,
+    /// The simulated BBB servers, by configured name order (bbb1, bbb2, bbb3).
+    pub sims: Vec<SimServer>,
+    /// A config file pointing at the same database, for CLI tests.
+    pub config_path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// Starts simulators and the app.
+pub async fn spawn_app() -> TestApp {
+    hallway::telemetry::init(if std::env::var("TEST_LOG").is_ok() {
+        "debug"
+    } else {
+        "off"
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut raw = RawSettings::example().expect("example config");
+    let mut sims = Vec::new();
+    for server in raw.bbb.servers.iter_mut() {
+        let secret = format!("test-secret-of-{}", server.name);
+        let sim = SimServer::start(
+            TcpListener::bind("127.0.0.1:0").expect("bind sim"),
+            SimConfig::new(server.name.clone(), secret.clone()),
+        )
+        .await
+        .expect("start sim");
+        *server = RawBbbServer {
+            name: server.name.clone(),
+            url: sim.base_url().to_string(),
+            secret: SecretString::from(secret),
+            checksum: server.checksum,
+        };
+        sims.push(sim);
+    }
+    let db_url = format!("sqlite://{}", dir.path().join("test.db").display());
+    raw.database.url = db_url.clone();
+    raw.server.listen = "127.0.0.1:0".into();
+    raw.server.session_key = Some(SecretString::from(
+        "a-test-session-key-that-is-long-enough-0123456789".to_string(),
+    ));
+    raw.bbb.poll_interval_secs = 3600;
+    let config_path = dir.path().join("hallway.toml");
+    std::fs::write(&config_path, format!("[database]\nurl = \"{db_url}\"\n"))
+        .expect("write config");
+    let settings = raw.parse().expect("settings");
+    let app = Application::build(settings.clone())
+        .await
+        .expect("build app");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let poller = app.poller();
+    let db = app.db().clone();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    TestApp {
+        address,
+        client,
+        poller,
+        db,
+        sims,
+        config_path,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// Imports the sample conference as it is (September 2026).
+    pub async fn import_sample(&self) {
+        import::import_file(&self.db, &sample_schedule_path(), &ImportOptions::default())
+            .await
+            .expect("sample imports");
+    }
+
+    /// Imports the sample conference shifted so that its first sessions run now.
+    pub async fn import_sample_running_now(&self) {
+        let bytes = std::fs::read(sample_schedule_path()).expect("read sample");
+        let mut parsed = import::parse_schedule(&bytes, "sample", &ImportOptions::default())
+            .expect("sample parses");
+        import::shift_to_now(&mut parsed, Utc::now());
+        import::store_parsed(&self.db, parsed, "sample shifted")
+            .await
+            .expect("sample stores");
+    }
+
+    /// GET a path, returning status and body.
+    pub async fn get(&self, path: &str) -> (reqwest::StatusCode, String) {
+        let r = self
+            .client
+            .get(format!("{}{}", self.address, path))
+            .send()
+            .await
+            .expect("GET");
+        let status = r.status();
+        (status, r.text().await.expect("body"))
+    }
+
+    /// POST a form, returning the raw response.
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}{}", self.address, path))
+            .form(form)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// The CSRF token of this client's session (fetched from the now page).
+    pub async fn csrf(&self) -> String {
+        let (_, body) = self.get("/login").await;
+        csrf_in(&body)
+    }
+
+    /// Logs this client in as a guest.
+    pub async fn log_in_as_guest(&self, name: &str) {
+        let csrf = self.csrf().await;
+        let r = self
+            .post_form(
+                "/login/guest",
+                &[("csrf", &csrf), ("name", name), ("next", "/")],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "guest login should redirect");
+    }
+
+    /// Logs this client in as an admin through a fresh one-time link.
+    pub async fn log_in_as_admin(&self) {
+        let token = auth_store::create_admin_token(
+            &self.db,
+            "Test Organizer",
+            Duration::hours(1),
+            Utc::now(),
+        )
+        .await
+        .expect("token");
+        let (status, body) = self.get(&format!("/login/admin/{token}")).await;
+        assert_eq!(status, 200);
+        let r = self
+            .post_form(
+                &format!("/login/admin/{token}"),
+                &[("csrf", &csrf_in(&body))],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "admin login should redirect");
+    }
+
+    /// Runs the `hallway` binary with this app's config file.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        std::process::Command::new(env!("CARGO_BIN_EXE_hallway"))
+            .arg("--config")
+            .arg(&self.config_path)
+            .args(args)
+            .env("RUST_LOG", "error")
+            .output()
+            .expect("run hallway")
+    }
+}
+
+/// The first CSRF token in a page.
+pub fn csrf_in(html: &str) -> String {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse("input[name=csrf]").expect("selector");
+    doc.select(&sel)
+        .next()
+        .and_then(|e| e.value().attr("value"))
+        .expect("page has a CSRF token")
+        .to_owned()
+}
+
+/// Texts of the elements matching `selector`.
+pub fn texts(html: &str, selector: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(selector).expect("selector");
+    doc.select(&sel)
+        .map(|e| {
+            e.text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+/// Attribute values of the elements matching `selector`.
+pub fn attrs(html: &str, selector: &str, attr: &str) -> Vec<String> {
+    let doc = scraper::Html::parse_document(html);
+    let sel = scraper::Selector::parse(selector).expect("selector");
+    doc.select(&sel)
+        .filter_map(|e| e.value().attr(attr).map(str::to_owned))
+        .collect()
+}
+
+/// True when tests that need an optional peer must run (CI), false when they may skip.
+pub fn required() -> bool {
+    std::env::var("CI").map(|v| v == "true").unwrap_or(false)
+}

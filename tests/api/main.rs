@@ -1,0 +1,8 @@
+//! Integration tests: the real application on port 0, against simulated BBB servers on port 0,
+//! with a fresh SQLite database per test. One binary, one module per feature.
+
+mod browser;
+mod helpers;
+mod join;
+mod schedule;
+mod status;

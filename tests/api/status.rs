@@ -1,0 +1,115 @@
+//! The staff status page and its poller.
+
+use crate::helpers::{csrf_in, spawn_app, texts};
+
+#[tokio::test]
+async fn after_one_poll_the_status_page_lists_the_guest_in_the_room() {
+    // Arrange: a guest is connected to the Refereed Track room.
+    let app = spawn_app().await;
+    app.import_sample_running_now().await;
+    app.log_in_as_guest("Jörg Rödel").await;
+    let (_, now) = app.get("/").await;
+    let r = app
+        .post_form("/rooms/refereed/join", &[("csrf", &csrf_in(&now))])
+        .await;
+    let join_url = r.headers()["location"].to_str().unwrap().to_owned();
+    let page = reqwest::get(&join_url).await.unwrap().text().await.unwrap();
+    assert!(page.contains("You are in"));
+    let admin = spawn_admin_client(&app).await;
+
+    // Act
+    let report = app.poller.poll_once().await;
+    let body = admin
+        .get(format!("{}/admin/status", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
+    // Assert
+    assert_eq!((report.up, report.down), (3, 0));
+    let row = texts(&body, "tr[data-room=refereed]")
+        .pop()
+        .expect("refereed row");
+    assert!(row.contains("RUNNING"), "{row}");
+    assert!(row.contains("Jörg Rödel"), "{row}");
+    assert!(row.contains("bbb1"), "{row}");
+    let servers = texts(&body, "table.servers tbody tr");
+    assert_eq!(servers.len(), 3);
+    assert!(servers.iter().all(|s| s.contains("UP")), "{servers:?}");
+}
+
+#[tokio::test]
+async fn a_server_that_is_down_shows_as_down_and_the_others_still_report() {
+    let app = spawn_app().await;
+    let admin = spawn_admin_client(&app).await;
+    let mut sims = app.sims.into_iter();
+    sims.next();
+    sims.next().unwrap().stop().await;
+
+    let report = app.poller.poll_once().await;
+    let body = admin
+        .get(format!("{}/admin/status", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
+    assert_eq!((report.up, report.down), (2, 1));
+    let servers = texts(&body, "table.servers tbody tr");
+    assert!(
+        servers.iter().any(|s| s.starts_with("bbb2 DOWN")),
+        "{servers:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_guest_cannot_open_the_status_page_and_an_anonymous_visitor_must_log_in() {
+    let app = spawn_app().await;
+    let (anon, _) = app.get("/admin/status").await;
+    app.log_in_as_guest("Eve").await;
+
+    let (guest, body) = app.get("/admin/status").await;
+
+    assert_eq!(anon, 303);
+    assert_eq!(guest, 403);
+    assert!(body.contains("staff only"));
+}
+
+#[tokio::test]
+async fn the_health_check_answers_ok() {
+    let app = spawn_app().await;
+    let (status, body) = app.get("/healthz").await;
+    assert_eq!((status.as_u16(), body.as_str()), (200, "ok\n"));
+}
+
+/// A second browser, logged in as admin.
+async fn spawn_admin_client(app: &crate::helpers::TestApp) -> reqwest::Client {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let token = hallway::auth::store::create_admin_token(
+        &app.db,
+        "Staff",
+        chrono::Duration::hours(1),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    let url = format!("{}/login/admin/{token}", app.address);
+    let page = client.get(&url).send().await.unwrap().text().await.unwrap();
+    let r = client
+        .post(&url)
+        .form(&[("csrf", csrf_in(&page))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    client
+}
