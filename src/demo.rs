@@ -59,6 +59,9 @@ pub async fn run(mut raw: RawSettings, listen: SocketAddr) -> anyhow::Result<()>
         sims.push(sim);
     }
     raw.server.listen = listen.to_string();
+    if raw.server.session_key.is_none() {
+        raw.server.session_key = Some(SecretString::from(random_secret() + &random_secret()));
+    }
     raw.server.public_url = None;
     raw.database.url = format!("sqlite://{}", dir.path().join("demo.db").display());
     let settings = raw.parse()?;

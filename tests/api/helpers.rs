@@ -37,8 +37,13 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
-/// Starts simulators and the app.
+/// Starts simulators and the app on a fresh SQLite database.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_on(None).await
+}
+
+/// Starts simulators and the app on `db_url`, or a fresh SQLite file when `None`.
+pub async fn spawn_app_on(db_url: Option<String>) -> TestApp {
     hallway::telemetry::init(if std::env::var("TEST_LOG").is_ok() {
         "debug"
     } else {
@@ -63,7 +68,8 @@ pub async fn spawn_app() -> TestApp {
         };
         sims.push(sim);
     }
-    let db_url = format!("sqlite://{}", dir.path().join("test.db").display());
+    let db_url =
+        db_url.unwrap_or_else(|| format!("sqlite://{}", dir.path().join("test.db").display()));
     raw.database.url = db_url.clone();
     raw.server.listen = "127.0.0.1:0".into();
     raw.server.session_key = Some(SecretString::from(

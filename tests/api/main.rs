@@ -4,5 +4,6 @@
 mod browser;
 mod helpers;
 mod join;
+mod postgres;
 mod schedule;
 mod status;
