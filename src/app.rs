@@ -1,8 +1,8 @@
 //! Building and running the portal: what `hallway serve`, `hallway demo` and the tests start.
 //!
 //! [`Application::build`] connects and migrates the database, syncs the configured rooms,
-//! binds its own listener (port 0 in tests) and prepares the status poller, so tests boot
-//! exactly what production boots.
+//! binds its own listener (port 0 in tests) and prepares the background jobs (status poller,
+//! schedule puller), so tests boot exactly what production boots.
 
 use std::collections::HashMap;
 use std::net::TcpListener;
@@ -23,6 +23,8 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::rooms::{store as room_store, RoomDirectory};
+use crate::schedule::import::ImportOptions;
+use crate::schedule::pull::Puller;
 use crate::status::poller::Poller;
 use crate::status::snapshot::StatusStore;
 
@@ -54,6 +56,7 @@ pub struct Application {
     port: u16,
     server: Server,
     poller: Poller,
+    puller: Option<Puller>,
     settings: Arc<Settings>,
     db: Db,
 }
@@ -95,15 +98,29 @@ impl Application {
             status.clone(),
             settings.bbb.timeout,
         );
+        let rooms = Arc::new(RoomDirectory::new(
+            settings.rooms.clone(),
+            &settings.bbb.meeting_prefix,
+        ));
+        let puller = match &settings.schedule.url {
+            Some(url) => Some(Puller::new(
+                db.clone(),
+                url.clone(),
+                ImportOptions {
+                    fallback_time_zone: settings.time_zone,
+                    max_bytes: settings.schedule.max_bytes,
+                    dry_run: false,
+                },
+                rooms.clone(),
+            )?),
+            None => None,
+        };
         let state = web::Data::new(AppState {
             settings: settings.clone(),
             db: db.clone(),
             bbb,
             endpoints: Arc::new(endpoints),
-            rooms: Arc::new(RoomDirectory::new(
-                settings.rooms.clone(),
-                &settings.bbb.meeting_prefix,
-            )),
+            rooms,
             status,
         });
         let key = match &settings.session_key {
@@ -154,6 +171,7 @@ impl Application {
             port,
             server,
             poller,
+            puller,
             settings,
             db,
         })
@@ -169,6 +187,11 @@ impl Application {
         self.poller.clone()
     }
 
+    /// A handle on the schedule puller, when `schedule.url` is configured.
+    pub fn puller(&self) -> Option<Puller> {
+        self.puller.clone()
+    }
+
     /// The database (tests and the CLI use it).
     pub fn db(&self) -> &Db {
         &self.db
@@ -178,8 +201,14 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let interval = self.settings.bbb.poll_interval;
         let poller = tokio::spawn(self.poller.run_until_stopped(interval));
+        let puller = self
+            .puller
+            .map(|p| tokio::spawn(p.run_until_stopped(self.settings.schedule.pull_interval)));
         let result = self.server.await;
         poller.abort();
+        if let Some(p) = puller {
+            p.abort();
+        }
         result.context("HTTP server failed")
     }
 }

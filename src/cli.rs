@@ -14,7 +14,8 @@ use crate::auth::store as auth_store;
 use crate::bbb::ChecksumAlgorithm;
 use crate::config::{self, RawSettings, Settings};
 use crate::db::Db;
-use crate::schedule::import::{self, ImportError, ImportOptions};
+use crate::rooms::RoomDirectory;
+use crate::schedule::import::{self, ImportOptions};
 use crate::schedule::store as schedule_store;
 use crate::sim::{self, SimConfig};
 
@@ -59,13 +60,16 @@ pub struct DemoArgs {
 /// `hallway schedule …`
 #[derive(Subcommand, Debug)]
 pub enum ScheduleCommand {
-    /// Replace the stored schedule with a frab/pentabarf XML file, in one transaction.
+    /// Replace the stored schedule with a file or URL, in one transaction, and print the diff.
     Import {
-        /// The schedule file.
-        file: PathBuf,
+        /// The schedule: a file path or an http(s) URL.
+        source: String,
         /// Time zone for schedules that give local times without naming their zone.
         #[arg(long)]
         timezone: Option<String>,
+        /// Only print what would change; store nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Print the stored schedule.
     Show {
@@ -159,46 +163,38 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             crate::demo::run(raw, args.listen).await?;
         }
-        Command::Schedule(ScheduleCommand::Import { file, timezone }) => {
+        Command::Schedule(ScheduleCommand::Import {
+            source,
+            timezone,
+            dry_run,
+        }) => {
             let settings = load_settings(&cli)?;
             let fallback = match timezone {
                 Some(z) => Some(config::parse_zone(z).context("--timezone")?),
                 None => settings.time_zone,
             };
+            let rooms = RoomDirectory::new(settings.rooms.clone(), &settings.bbb.meeting_prefix);
             let db = Db::connect(&settings.database_url).await?;
-            let result = import::import_file(
+            let result = import::import_source(
                 &db,
-                file,
+                source,
                 &ImportOptions {
                     fallback_time_zone: fallback,
+                    max_bytes: settings.schedule.max_bytes,
+                    dry_run: *dry_run,
                 },
+                (!settings.rooms.is_empty()).then_some(&rooms),
             )
             .await;
             db.close().await;
             return Ok(match result {
                 Ok(report) => {
-                    println!(
-                        "imported {} sessions of \"{}\" ({}) from {}: {} added, {} updated, {} removed",
-                        report.counts.total,
-                        report.title,
-                        report.time_zone.map(|z| z.name()).unwrap_or("zone not named"),
-                        file.display(),
-                        report.counts.added,
-                        report.counts.updated,
-                        report.counts.removed
-                    );
-                    for w in &report.warnings {
-                        println!("warning: {}: {}", w.position, w.message);
-                    }
+                    print!("{}", import::report_text(&report));
                     ExitCode::SUCCESS
-                }
-                Err(e @ ImportError::Parse { .. }) | Err(e @ ImportError::Read { .. }) => {
-                    eprintln!("error: {e}");
-                    eprintln!("nothing was changed: the previous schedule is still live");
-                    ExitCode::FAILURE
                 }
                 Err(e) => {
                     eprintln!("error: {e}");
+                    eprintln!("nothing was changed: the previous schedule is still live");
                     ExitCode::FAILURE
                 }
             });
@@ -211,23 +207,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if *json {
                 let out: Vec<serde_json::Value> = sessions
                     .iter()
-                    .map(|s| {
-                        serde_json::json!({
-                            "id": s.id,
-                            "key": s.key,
-                            "guid": s.guid,
-                            "title": s.title,
-                            "subtitle": s.subtitle,
-                            "start": crate::web::time::iso(s.start),
-                            "end": crate::web::time::iso(s.end),
-                            "room": s.room,
-                            "track": s.track,
-                            "type": s.kind,
-                            "language": s.language,
-                            "persons": s.persons,
-                            "url": s.url,
-                        })
-                    })
+                    .map(crate::schedule::export::normalized)
                     .collect();
                 println!("{}", serde_json::to_string_pretty(&out)?);
             } else {

@@ -39,6 +39,30 @@ pub struct RawSettings {
     pub bbb: RawBbb,
     /// Video rooms.
     pub rooms: Vec<RawRoom>,
+    /// Where the schedule comes from and how big it may be.
+    pub schedule: RawSchedule,
+}
+
+/// `[schedule]`
+#[derive(Debug, Deserialize, Serialize, Clone)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawSchedule {
+    /// URL of the schedule export to pull periodically (frab XML/JSON, Indico JSON, iCal).
+    pub url: Option<String>,
+    /// Seconds between two pulls of `url`.
+    pub pull_interval_secs: u64,
+    /// Largest schedule file accepted, in bytes (uploads, pulls and files).
+    pub max_bytes: usize,
+}
+
+impl Default for RawSchedule {
+    fn default() -> Self {
+        Self {
+            url: None,
+            pull_interval_secs: 600,
+            max_bytes: 20 * 1024 * 1024,
+        }
+    }
 }
 
 /// `[server]`
@@ -200,6 +224,19 @@ pub struct Settings {
     pub bbb: BbbSettings,
     /// Rooms, in configuration order.
     pub rooms: Vec<RoomSettings>,
+    /// Schedule source settings.
+    pub schedule: ScheduleSettings,
+}
+
+/// Typed `[schedule]`.
+#[derive(Debug, Clone)]
+pub struct ScheduleSettings {
+    /// URL pulled periodically, if any.
+    pub url: Option<Url>,
+    /// Time between pulls.
+    pub pull_interval: Duration,
+    /// Size limit for schedule files.
+    pub max_bytes: usize,
 }
 
 /// Typed `[bbb]`.
@@ -415,7 +452,24 @@ impl RawSettings {
                 schedule_rooms: r.schedule_rooms,
             });
         }
+        let schedule_url = self
+            .schedule
+            .url
+            .as_deref()
+            .map(|u| parse_http_url("schedule.url", u))
+            .transpose()?;
+        if self.schedule.pull_interval_secs < 10 {
+            bail!("schedule.pull_interval_secs must be at least 10");
+        }
+        if self.schedule.max_bytes < 1024 {
+            bail!("schedule.max_bytes must be at least 1024");
+        }
         Ok(Settings {
+            schedule: ScheduleSettings {
+                url: schedule_url,
+                pull_interval: Duration::from_secs(self.schedule.pull_interval_secs),
+                max_bytes: self.schedule.max_bytes,
+            },
             listen,
             public_url_derived: self.server.public_url.is_none(),
             public_url,

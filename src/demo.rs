@@ -69,7 +69,7 @@ pub async fn run(mut raw: RawSettings, listen: SocketAddr) -> anyhow::Result<()>
     let servers = settings.bbb.servers.clone();
     let app = Application::build(settings.clone()).await?;
 
-    let mut parsed = import::parse_schedule(
+    let (mut parsed, format) = import::parse_schedule(
         SAMPLE_SCHEDULE,
         "sample-conference.xml",
         &ImportOptions::default(),
@@ -80,7 +80,10 @@ pub async fn run(mut raw: RawSettings, listen: SocketAddr) -> anyhow::Result<()>
     let report = import::store_parsed(
         app.db(),
         parsed,
+        format,
         "schedule/sample-conference.xml (shifted to now)",
+        false,
+        Some(&rooms),
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -162,7 +165,7 @@ pub async fn run(mut raw: RawSettings, listen: SocketAddr) -> anyhow::Result<()>
     println!(
         "hallway demo: {} ({} sessions, {} simulated BBB servers)",
         report.title,
-        report.counts.total,
+        report.total,
         sims.len()
     );
     println!("portal: {base}/");

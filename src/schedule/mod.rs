@@ -3,8 +3,12 @@
 //!
 //! `model` and `parse` are pure (no HTTP, no database) and could live in a crate of their own.
 
+pub mod admin;
+pub mod diff;
+pub mod export;
 pub mod handlers;
 pub mod import;
 pub mod model;
 pub mod parse;
+pub mod pull;
 pub mod store;

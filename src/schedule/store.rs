@@ -13,6 +13,7 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 
 use crate::db::{from_db_time, to_db_time, Db};
+use crate::schedule::diff::{diff, ScheduleDiff};
 use crate::schedule::model::{ParsedSchedule, ParsedSession};
 
 /// What the last import said about the conference.
@@ -26,6 +27,18 @@ pub struct ConferenceInfo {
     pub imported_at: DateTime<Utc>,
     /// File or URL it came from.
     pub source: String,
+    /// Conference acronym, if the schedule had one.
+    pub acronym: Option<String>,
+    /// Format name of the import.
+    pub format: Option<String>,
+    /// Sessions imported.
+    pub session_count: i64,
+    /// Sessions added by that import.
+    pub added: i64,
+    /// Sessions removed by that import.
+    pub removed: i64,
+    /// Sessions changed by that import.
+    pub updated: i64,
 }
 
 /// A session as stored.
@@ -61,23 +74,12 @@ pub struct StoredSession {
     pub url: Option<String>,
     /// Speaker names, in schedule order.
     pub persons: Vec<String>,
-}
-
-/// Counts of what an import changed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ImportCounts {
-    /// Sessions new in this import.
-    pub added: usize,
-    /// Sessions no longer in the schedule.
-    pub removed: usize,
-    /// Sessions whose title, time, room, track or speakers changed.
-    pub updated: usize,
-    /// Sessions in the new schedule in total.
-    pub total: usize,
+    /// The conference day (YYYY-MM-DD) the schedule lists it under.
+    pub day: Option<String>,
 }
 
 const SESSION_COLUMNS: &str = "id, key, guid, title, subtitle, starts_at, ends_at, room, track, \
-                               kind, language, abstract, description, url";
+                               kind, language, abstract, description, url, day";
 
 fn session_from_row(row: &AnyRow) -> Result<StoredSession, sqlx::Error> {
     Ok(StoredSession {
@@ -96,6 +98,7 @@ fn session_from_row(row: &AnyRow) -> Result<StoredSession, sqlx::Error> {
         description: row.try_get("description")?,
         url: row.try_get("url")?,
         persons: Vec::new(),
+        day: row.try_get("day")?,
     })
 }
 
@@ -223,8 +226,8 @@ pub async fn any_session_in_rooms_between(
 /// The latest import's conference data, if anything was imported.
 pub async fn conference_info(db: &Db) -> Result<Option<ConferenceInfo>, sqlx::Error> {
     let row = sqlx::query(
-        "select conference_title, time_zone, imported_at, source from schedule_imports \
-         order by id desc limit 1",
+        "select conference_title, time_zone, imported_at, source, acronym, format, \
+         session_count, added, removed, updated from schedule_imports order by id desc limit 1",
     )
     .fetch_optional(db.pool())
     .await?;
@@ -235,6 +238,12 @@ pub async fn conference_info(db: &Db) -> Result<Option<ConferenceInfo>, sqlx::Er
             time_zone: tz.and_then(|z| z.parse().ok()),
             imported_at: from_db_time(r.try_get("imported_at")?),
             source: r.try_get("source")?,
+            acronym: r.try_get("acronym")?,
+            format: r.try_get("format")?,
+            session_count: r.try_get("session_count")?,
+            added: r.try_get("added")?,
+            removed: r.try_get("removed")?,
+            updated: r.try_get("updated")?,
         })
     })
     .transpose()
@@ -242,50 +251,69 @@ pub async fn conference_info(db: &Db) -> Result<Option<ConferenceInfo>, sqlx::Er
 
 fn same_content(old: &StoredSession, new: &ParsedSession) -> bool {
     old.title == new.title
+        && old.guid == new.guid
         && old.start == new.start
         && old.end == new.end
         && old.room == new.room
         && old.track == new.track
         && old.subtitle == new.subtitle
+        && old.kind == new.kind
+        && old.language == new.language
         && old.abstract_text == new.abstract_text
+        && old.description == new.description
+        && old.url == new.url
         && old.persons == new.persons
+        && old.day == new.day.map(|d| d.to_string())
+}
+
+/// Where an import came from, for the import history.
+#[derive(Clone, Copy, Debug)]
+pub struct ImportSource<'a> {
+    /// File name or URL.
+    pub name: &'a str,
+    /// Format name ("frab XML", …).
+    pub format: &'a str,
+}
+
+/// The stored sessions and what replacing them with `parsed` would change.
+pub async fn preview(db: &Db, parsed: &ParsedSchedule) -> Result<ScheduleDiff, sqlx::Error> {
+    let existing = all_sessions(db).await?;
+    Ok(diff(&existing, &parsed.sessions))
 }
 
 /// Replaces the stored schedule with `parsed` in one transaction.
 ///
-/// Sessions keep their row id when their key is unchanged. On any error the transaction is
-/// rolled back and the previous schedule stays live.
+/// Sessions keep their row id when their key is unchanged; unchanged sessions are not
+/// rewritten. On any error the transaction is rolled back and the previous schedule stays live.
 pub async fn replace_schedule(
     db: &Db,
     parsed: &ParsedSchedule,
-    source: &str,
+    source: ImportSource<'_>,
     now: DateTime<Utc>,
-) -> Result<ImportCounts, sqlx::Error> {
+) -> Result<ScheduleDiff, sqlx::Error> {
     let existing = all_sessions(db).await?;
+    let changes = diff(&existing, &parsed.sessions);
     let existing: HashMap<&str, &StoredSession> =
         existing.iter().map(|s| (s.key.as_str(), s)).collect();
-    let mut counts = ImportCounts {
-        total: parsed.sessions.len(),
-        ..Default::default()
-    };
     let mut tx = db.pool().begin().await?;
     let mut seen: HashSet<&str> = HashSet::new();
     for s in &parsed.sessions {
         seen.insert(s.key.as_str());
-        match existing.get(s.key.as_str()) {
-            None => counts.added += 1,
-            Some(old) if !same_content(old, s) => counts.updated += 1,
-            Some(_) => {}
+        if existing
+            .get(s.key.as_str())
+            .is_some_and(|old| same_content(old, s))
+        {
+            continue;
         }
         let row = sqlx::query(
             "insert into sessions (key, guid, title, subtitle, starts_at, ends_at, room, track, \
-             kind, language, abstract, description, url) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+             kind, language, abstract, description, url, day) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
              on conflict (key) do update set guid = excluded.guid, title = excluded.title, \
              subtitle = excluded.subtitle, starts_at = excluded.starts_at, \
              ends_at = excluded.ends_at, room = excluded.room, track = excluded.track, \
              kind = excluded.kind, language = excluded.language, abstract = excluded.abstract, \
-             description = excluded.description, url = excluded.url \
+             description = excluded.description, url = excluded.url, day = excluded.day \
              returning id",
         )
         .bind(s.key.as_str())
@@ -301,6 +329,7 @@ pub async fn replace_schedule(
         .bind(s.abstract_text.as_deref())
         .bind(s.description.as_deref())
         .bind(s.url.as_deref())
+        .bind(s.day.map(|d| d.to_string()))
         .fetch_one(&mut *tx)
         .await?;
         let id: i64 = row.try_get("id")?;
@@ -321,7 +350,6 @@ pub async fn replace_schedule(
     }
     for (key, old) in &existing {
         if !seen.contains(key) {
-            counts.removed += 1;
             sqlx::query("delete from session_persons where session_id = $1")
                 .bind(old.id)
                 .execute(&mut *tx)
@@ -334,18 +362,99 @@ pub async fn replace_schedule(
     }
     sqlx::query(
         "insert into schedule_imports (imported_at, source, conference_title, time_zone, \
-         session_count, added, removed, updated) values ($1, $2, $3, $4, $5, $6, $7, $8)",
+         session_count, added, removed, updated, acronym, format) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(to_db_time(now))
-    .bind(source)
+    .bind(source.name)
     .bind(parsed.conference.title.as_str())
     .bind(parsed.conference.time_zone.map(|z| z.name().to_owned()))
-    .bind(counts.total as i64)
-    .bind(counts.added as i64)
-    .bind(counts.removed as i64)
-    .bind(counts.updated as i64)
+    .bind(parsed.sessions.len() as i64)
+    .bind(changes.added.len() as i64)
+    .bind(changes.removed.len() as i64)
+    .bind(changes.changed_sessions() as i64)
+    .bind(parsed.conference.acronym.as_deref())
+    .bind(source.format)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(counts)
+    Ok(changes)
+}
+
+/// Distinct schedule room names with their session counts, in first-use order.
+pub async fn schedule_rooms(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select room, count(*) as n, min(starts_at) as first from sessions group by room \
+         order by first, room",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("room")?, r.try_get("n")?)))
+        .collect()
+}
+
+/// The state of periodic pulls of one schedule URL.
+#[derive(Clone, Debug)]
+pub struct PullState {
+    /// The URL.
+    pub url: String,
+    /// ETag of the last successfully imported response.
+    pub etag: Option<String>,
+    /// Last-Modified of the last successfully imported response.
+    pub last_modified: Option<String>,
+    /// When it was last checked.
+    pub checked_at: DateTime<Utc>,
+    /// Whether the last check succeeded (imported or not modified).
+    pub ok: bool,
+    /// What the last check found.
+    pub message: String,
+    /// When a pull last changed the schedule.
+    pub changed_at: Option<DateTime<Utc>>,
+}
+
+/// The pull state of `url`, if it was ever pulled.
+pub async fn pull_state(db: &Db, url: &str) -> Result<Option<PullState>, sqlx::Error> {
+    let row = sqlx::query(
+        "select url, etag, last_modified, checked_at, ok, message, changed_at \
+         from schedule_pulls where url = $1",
+    )
+    .bind(url)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|r| {
+        let changed: Option<i64> = r.try_get("changed_at")?;
+        let ok: i64 = r.try_get("ok")?;
+        Ok(PullState {
+            url: r.try_get("url")?,
+            etag: r.try_get("etag")?,
+            last_modified: r.try_get("last_modified")?,
+            checked_at: from_db_time(r.try_get("checked_at")?),
+            ok: ok != 0,
+            message: r.try_get("message")?,
+            changed_at: changed.map(from_db_time),
+        })
+    })
+    .transpose()
+}
+
+/// Records the outcome of a pull.
+pub async fn record_pull(db: &Db, p: &PullState) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into schedule_pulls (url, etag, last_modified, checked_at, ok, message, changed_at) \
+         values ($1, $2, $3, $4, $5, $6, $7) \
+         on conflict (url) do update set etag = excluded.etag, \
+         last_modified = excluded.last_modified, checked_at = excluded.checked_at, \
+         ok = excluded.ok, message = excluded.message, changed_at = excluded.changed_at",
+    )
+    .bind(p.url.as_str())
+    .bind(p.etag.as_deref())
+    .bind(p.last_modified.as_deref())
+    .bind(to_db_time(p.checked_at))
+    .bind(i64::from(p.ok))
+    .bind(p.message.as_str())
+    .bind(p.changed_at.map(to_db_time))
+    .execute(db.pool())
+    .await?;
+    Ok(())
 }

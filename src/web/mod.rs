@@ -21,6 +21,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(crate::auth::handlers::logout)
         .service(crate::rooms::handlers::join)
         .service(crate::status::handlers::status_page)
+        .service(crate::schedule::admin::admin_schedule)
+        .service(crate::schedule::admin::upload_schedule)
+        .service(crate::schedule::admin::schedule_xml)
+        .service(crate::schedule::admin::schedule_json)
+        .service(crate::schedule::admin::api_schedule)
         .service(static_file)
         .default_service(web::to(not_found));
 }

@@ -11,6 +11,7 @@ use hallway::auth::store as auth_store;
 use hallway::config::{RawBbbServer, RawSettings};
 use hallway::db::Db;
 use hallway::schedule::import::{self, ImportOptions};
+use hallway::schedule::pull::Puller;
 use hallway::sim::{SimConfig, SimServer};
 use hallway::status::poller::Poller;
 use secrecy::SecretString;
@@ -28,6 +29,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The status poller, to drive by hand.
     pub poller: Poller,
+    /// The schedule puller, when a schedule URL is configured.
+    pub puller: Option<Puller>,
     /// The database the app uses.
     pub db: Db,
     /// The simulated BBB servers, by configured name order (bbb1, bbb2, bbb3).
@@ -39,11 +42,19 @@ pub struct TestApp {
 
 /// Starts simulators and the app on a fresh SQLite database.
 pub async fn spawn_app() -> TestApp {
-    spawn_app_on(None).await
+    spawn_app_with(None, |_| {}).await
 }
 
 /// Starts simulators and the app on `db_url`, or a fresh SQLite file when `None`.
 pub async fn spawn_app_on(db_url: Option<String>) -> TestApp {
+    spawn_app_with(db_url, |_| {}).await
+}
+
+/// Like [`spawn_app_on`], letting the test adjust the configuration first.
+pub async fn spawn_app_with(
+    db_url: Option<String>,
+    adjust: impl FnOnce(&mut RawSettings),
+) -> TestApp {
     hallway::telemetry::init(if std::env::var("TEST_LOG").is_ok() {
         "debug"
     } else {
@@ -76,15 +87,24 @@ pub async fn spawn_app_on(db_url: Option<String>) -> TestApp {
         "a-test-session-key-that-is-long-enough-0123456789".to_string(),
     ));
     raw.bbb.poll_interval_secs = 3600;
+    raw.schedule.pull_interval_secs = 3600;
+    adjust(&mut raw);
     let config_path = dir.path().join("hallway.toml");
-    std::fs::write(&config_path, format!("[database]\nurl = \"{db_url}\"\n"))
-        .expect("write config");
+    // The CLI sees the same configuration (secrets are not needed for schedule commands).
+    let mut cli_raw = raw.clone();
+    cli_raw.server.session_key = None;
+    std::fs::write(
+        &config_path,
+        cli_raw.to_redacted_toml().expect("config as TOML"),
+    )
+    .expect("write config");
     let settings = raw.parse().expect("settings");
     let app = Application::build(settings.clone())
         .await
         .expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let poller = app.poller();
+    let puller = app.puller();
     let db = app.db().clone();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
@@ -96,6 +116,7 @@ pub async fn spawn_app_on(db_url: Option<String>) -> TestApp {
         address,
         client,
         poller,
+        puller,
         db,
         sims,
         config_path,
@@ -114,10 +135,11 @@ impl TestApp {
     /// Imports the sample conference shifted so that its first sessions run now.
     pub async fn import_sample_running_now(&self) {
         let bytes = std::fs::read(sample_schedule_path()).expect("read sample");
-        let mut parsed = import::parse_schedule(&bytes, "sample", &ImportOptions::default())
-            .expect("sample parses");
+        let (mut parsed, format) =
+            import::parse_schedule(&bytes, "sample", &ImportOptions::default())
+                .expect("sample parses");
         import::shift_to_now(&mut parsed, Utc::now());
-        import::store_parsed(&self.db, parsed, "sample shifted")
+        import::store_parsed(&self.db, parsed, format, "sample shifted", false, None)
             .await
             .expect("sample stores");
     }

@@ -6,4 +6,5 @@ mod helpers;
 mod join;
 mod postgres;
 mod schedule;
+mod schedule_admin;
 mod status;

@@ -58,7 +58,12 @@ async fn reimporting_the_same_schedule_keeps_session_ids() {
     let again = app.cli(&["schedule", "import", path.to_str().unwrap()]);
 
     let stdout = String::from_utf8_lossy(&again.stdout);
-    assert!(stdout.contains("0 added, 0 updated, 0 removed"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "0 added, 0 removed, 0 moved in time, 0 moved room, 0 retitled, 0 otherwise changed"
+        ),
+        "{stdout}"
+    );
     assert_eq!(before, app.cli(&["schedule", "show", "--json"]).stdout);
 }
 

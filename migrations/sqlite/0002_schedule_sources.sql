@@ -1,0 +1,16 @@
+-- Schedule provenance: the conference day each session is listed under, what the last import
+-- was, and the state of periodic pulls of a schedule URL (shared by every instance).
+
+alter table sessions add column day text;
+alter table schedule_imports add column acronym text;
+alter table schedule_imports add column format text;
+
+create table schedule_pulls (
+    url text primary key,
+    etag text,
+    last_modified text,
+    checked_at integer not null,
+    ok integer not null,
+    message text not null,
+    changed_at integer
+);

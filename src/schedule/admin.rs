@@ -1,0 +1,328 @@
+//! Organizer pages for the schedule: `/admin/schedule` shows where the schedule came from, the
+//! state of URL pulls and unmapped rooms, and takes an upload (preview or import); the
+//! re-export endpoints `/schedule.xml`, `/schedule.json` and `/api/v1/schedule` live here too.
+
+use actix_multipart::Multipart;
+use actix_web::{get, post, HttpResponse};
+use askama::Template;
+use futures::StreamExt;
+
+use crate::app::AppState;
+use crate::config;
+use crate::error::{AppError, AppResult};
+use crate::schedule::export::{self, ExportMeta};
+use crate::schedule::import::{self, ImportError, ImportOptions};
+use crate::schedule::store::{self, ConferenceInfo, PullState};
+use crate::web::layout::{Layout, PageCtx};
+use crate::web::{render, time};
+
+/// A change line on the result page.
+pub struct ChangeLine {
+    /// added / removed / moved in time / moved room / retitled.
+    pub kind: &'static str,
+    /// Human text.
+    pub text: String,
+}
+
+/// The schedule admin page (GET) and the result of an upload (POST).
+#[derive(Template)]
+#[template(path = "schedule/admin.html")]
+pub struct AdminSchedulePage {
+    /// Header.
+    pub layout: Layout,
+    /// The live schedule.
+    pub current: Option<ConferenceInfo>,
+    /// When it was imported, written out.
+    pub current_when: String,
+    /// Configured pull URL.
+    pub pull_url: String,
+    /// The last pull.
+    pub pull: Option<PullState>,
+    /// When it was checked, written out.
+    pub pull_when: String,
+    /// Schedule rooms without a hallway room.
+    pub unmapped: Vec<(String, i64)>,
+    /// Upload limit in MB.
+    pub max_mb: String,
+    /// The result of an upload, if this is one.
+    pub result: Option<UploadResult>,
+}
+
+/// What an upload did.
+pub struct UploadResult {
+    /// True when the upload was refused.
+    pub failed: bool,
+    /// Headline.
+    pub headline: String,
+    /// Changes, capped.
+    pub changes: Vec<ChangeLine>,
+    /// Changes not listed.
+    pub more: usize,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}
+
+async fn page(ctx: &PageCtx, result: Option<UploadResult>) -> AppResult<AdminSchedulePage> {
+    let state = &ctx.state;
+    let current = store::conference_info(&state.db).await?;
+    let pull_url = state
+        .settings
+        .schedule
+        .url
+        .as_ref()
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    let pull = if pull_url.is_empty() {
+        None
+    } else {
+        store::pull_state(&state.db, &pull_url).await?
+    };
+    let unmapped = store::schedule_rooms(&state.db)
+        .await?
+        .into_iter()
+        .filter(|(room, _)| state.rooms.for_schedule_room(room).is_none())
+        .collect();
+    Ok(AdminSchedulePage {
+        layout: ctx.layout.clone(),
+        current_when: current
+            .as_ref()
+            .map(|c| time::utc_full(c.imported_at))
+            .unwrap_or_default(),
+        current,
+        pull_when: pull
+            .as_ref()
+            .map(|p| time::utc_full(p.checked_at))
+            .unwrap_or_default(),
+        pull_url,
+        pull,
+        unmapped,
+        max_mb: format!(
+            "{:.1}",
+            state.settings.schedule.max_bytes as f64 / 1_048_576.0
+        ),
+        result,
+    })
+}
+
+/// `GET /admin/schedule`.
+#[get("/admin/schedule")]
+pub async fn admin_schedule(ctx: PageCtx) -> AppResult<HttpResponse> {
+    ctx.require_admin()?;
+    let p = page(&ctx, None).await?;
+    render::page(&ctx, &p)
+}
+
+fn result_of(report: &import::ImportReport) -> UploadResult {
+    const MAX: usize = 100;
+    let when = |t| time::utc_full(t);
+    let d = &report.diff;
+    let mut changes: Vec<ChangeLine> = Vec::new();
+    changes.extend(d.added.iter().map(|e| ChangeLine {
+        kind: "added",
+        text: format!("{} ({}, {})", e.title, when(e.start), e.room),
+    }));
+    changes.extend(d.removed.iter().map(|e| ChangeLine {
+        kind: "removed",
+        text: format!("{} ({}, {})", e.title, when(e.start), e.room),
+    }));
+    changes.extend(d.moved_time.iter().map(|m| ChangeLine {
+        kind: "moved in time",
+        text: format!(
+            "{}: {} → {}",
+            m.session.title,
+            when(m.old_start),
+            when(m.session.start)
+        ),
+    }));
+    changes.extend(d.moved_room.iter().map(|m| ChangeLine {
+        kind: "moved room",
+        text: format!("{}: {} → {}", m.session.title, m.old_room, m.session.room),
+    }));
+    changes.extend(d.retitled.iter().map(|m| ChangeLine {
+        kind: "retitled",
+        text: format!("{} → {}", m.old_title, m.session.title),
+    }));
+    let more = changes.len().saturating_sub(MAX);
+    changes.truncate(MAX);
+    UploadResult {
+        failed: false,
+        headline: format!(
+            "{} {} sessions of “{}” ({}, {}): {}",
+            if report.dry_run {
+                "Preview: would import"
+            } else {
+                "Imported"
+            },
+            report.total,
+            report.title,
+            report.format,
+            report
+                .time_zone
+                .map(|z| z.name())
+                .unwrap_or("zone not named"),
+            d.summary()
+        ),
+        changes,
+        more,
+        warnings: report
+            .warnings
+            .iter()
+            .map(|w| format!("{}: {}", w.position, w.message))
+            .collect(),
+    }
+}
+
+async fn read_field(
+    field: &mut actix_multipart::Field,
+    limit: usize,
+    what: &str,
+) -> Result<Vec<u8>, AppError> {
+    let mut buf = Vec::new();
+    while let Some(chunk) = field.next().await {
+        let chunk =
+            chunk.map_err(|e| AppError::BadRequest(format!("The upload broke off: {e}")))?;
+        if buf.len() + chunk.len() > limit {
+            return Err(AppError::BadRequest(format!(
+                "The {what} is larger than the limit of {limit} bytes (schedule.max_bytes)."
+            )));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf)
+}
+
+/// `POST /admin/schedule` (multipart: csrf, file, timezone, action=preview|import).
+#[post("/admin/schedule")]
+pub async fn upload_schedule(ctx: PageCtx, mut form: Multipart) -> AppResult<HttpResponse> {
+    ctx.require_admin()?;
+    let state = &ctx.state;
+    let max = state.settings.schedule.max_bytes;
+    let (mut csrf, mut file, mut file_name, mut tz, mut action) = (
+        String::new(),
+        None,
+        String::from("upload"),
+        String::new(),
+        String::new(),
+    );
+    while let Some(field) = form.next().await {
+        let mut field = field
+            .map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
+        let name = field.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "file" => {
+                if let Some(f) = field.content_disposition().and_then(|cd| cd.get_filename()) {
+                    file_name = f.to_owned();
+                }
+                file = Some(read_field(&mut field, max, "schedule file").await?);
+            }
+            other => {
+                let v = read_field(&mut field, 4096, "form field").await?;
+                let v = String::from_utf8_lossy(&v).trim().to_owned();
+                match other {
+                    "csrf" => csrf = v,
+                    "timezone" => tz = v,
+                    "action" => action = v,
+                    _ => {}
+                }
+            }
+        }
+    }
+    ctx.session.verify_csrf(&csrf)?;
+    let file = file
+        .filter(|f| !f.is_empty())
+        .ok_or_else(|| AppError::BadRequest("Choose a schedule file to upload.".into()))?;
+    let fallback = if tz.is_empty() {
+        state.settings.time_zone
+    } else {
+        Some(config::parse_zone(&tz).map_err(|e| AppError::BadRequest(e.to_string()))?)
+    };
+    let opts = ImportOptions {
+        fallback_time_zone: fallback,
+        max_bytes: max,
+        dry_run: action != "import",
+    };
+    let source = format!("upload: {file_name}");
+    let result =
+        match import::import_bytes(&state.db, &file, &source, &opts, Some(&state.rooms)).await {
+            Ok(report) => result_of(&report),
+            Err(ImportError::Store(e)) => return Err(AppError::Internal(e)),
+            Err(e) => UploadResult {
+                failed: true,
+                headline: format!(
+                    "Refused: {e}. Nothing was changed; the previous schedule is still live."
+                ),
+                changes: Vec::new(),
+                more: 0,
+                warnings: Vec::new(),
+            },
+        };
+    let status = if result.failed {
+        actix_web::http::StatusCode::BAD_REQUEST
+    } else {
+        actix_web::http::StatusCode::OK
+    };
+    let p = page(&ctx, Some(result)).await?;
+    render::page_with_status(&ctx, &p, status)
+}
+
+async fn export_data(state: &AppState) -> AppResult<(ExportMeta, Vec<store::StoredSession>)> {
+    let info = store::conference_info(&state.db).await?;
+    let sessions = store::all_sessions(&state.db).await?;
+    let tz = state
+        .settings
+        .time_zone
+        .or(info.as_ref().and_then(|i| i.time_zone))
+        .unwrap_or(chrono_tz::Tz::UTC);
+    let mut room_order: Vec<String> = state
+        .rooms
+        .all()
+        .iter()
+        .flat_map(|r| r.schedule_rooms.iter().cloned())
+        .collect();
+    for s in &sessions {
+        if !room_order.contains(&s.room) {
+            room_order.push(s.room.clone());
+        }
+    }
+    let meta = ExportMeta {
+        title: state
+            .settings
+            .conference_name
+            .clone()
+            .or(info.as_ref().map(|i| i.title.clone()))
+            .unwrap_or_else(|| "hallway".into()),
+        acronym: info.as_ref().and_then(|i| i.acronym.clone()),
+        tz,
+        base_url: state.settings.public_link("/"),
+        version: info
+            .as_ref()
+            .map(|i| format!("hallway import {}", time::iso(i.imported_at)))
+            .unwrap_or_else(|| "empty".into()),
+        room_order,
+    };
+    Ok((meta, sessions))
+}
+
+/// `GET /schedule.xml`: frab XML for schedule apps.
+#[get("/schedule.xml")]
+pub async fn schedule_xml(state: actix_web::web::Data<AppState>) -> AppResult<HttpResponse> {
+    let (meta, sessions) = export_data(&state).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/xml; charset=utf-8")
+        .body(export::frab_xml(&meta, &sessions)))
+}
+
+/// `GET /schedule.json`: frab/pretalx schedule.json for schedule apps.
+#[get("/schedule.json")]
+pub async fn schedule_json(state: actix_web::web::Data<AppState>) -> AppResult<HttpResponse> {
+    let (meta, sessions) = export_data(&state).await?;
+    Ok(HttpResponse::Ok().json(export::frab_json(&meta, &sessions)))
+}
+
+/// `GET /api/v1/schedule`: hallway's normalized JSON (as `hallway schedule show --json`).
+#[get("/api/v1/schedule")]
+pub async fn api_schedule(state: actix_web::web::Data<AppState>) -> AppResult<HttpResponse> {
+    let sessions = store::all_sessions(&state.db).await?;
+    let list: Vec<serde_json::Value> = sessions.iter().map(export::normalized).collect();
+    Ok(HttpResponse::Ok().json(list))
+}
