@@ -85,7 +85,13 @@ impl Application {
             .bbb
             .servers
             .iter()
-            .map(|s| Endpoint::new(s.name.clone(), &s.url, s.secret.clone(), s.checksum))
+            .map(|s| {
+                let ep = Endpoint::new(s.name.clone(), &s.url, s.secret.clone(), s.checksum);
+                match s.version {
+                    Some(v) => ep.with_version(v),
+                    None => ep,
+                }
+            })
             .collect();
         let endpoints: HashMap<String, Endpoint> = endpoint_list
             .iter()

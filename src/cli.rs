@@ -98,6 +98,9 @@ pub struct SimArgs {
     /// Server name shown in logs.
     #[arg(long, default_value = "bbb-sim")]
     pub name: String,
+    /// Simulated BBB version (API root fields, join error delivery, role join).
+    #[arg(long = "bbb-version", default_value = "3.0")]
+    pub bbb_version: crate::bbb::ServerVersion,
 }
 
 /// `hallway admin-link`
@@ -226,6 +229,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::BbbSim(args) => {
             let mut config = SimConfig::new(args.name.clone(), args.secret.clone());
             config.algorithms = args.algorithms.clone();
+            config.version = args.bbb_version;
             sim::run_standalone(args.listen, config).await?;
         }
         Command::AdminLink(args) => {

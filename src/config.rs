@@ -19,7 +19,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize, Serializer};
 use url::Url;
 
-use crate::bbb::ChecksumAlgorithm;
+use crate::bbb::{ChecksumAlgorithm, ServerVersion};
 use crate::rooms::model::{RoomKind, RoomSlug};
 
 /// The example configuration, embedded so `hallway demo` works from any directory.
@@ -158,6 +158,9 @@ pub struct RawBbbServer {
     /// `sha1`, `sha256` (default), `sha384` or `sha512`.
     #[serde(default = "default_checksum")]
     pub checksum: ChecksumAlgorithm,
+    /// BBB version, e.g. `2.6` or `3.0`; `auto` (default) asks the server's API root once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 fn default_checksum() -> ChecksumAlgorithm {
@@ -265,6 +268,8 @@ pub struct BbbServerSettings {
     pub secret: SecretString,
     /// Checksum algorithm to sign with.
     pub checksum: ChecksumAlgorithm,
+    /// Known BBB version; `None` means detect from the API root.
+    pub version: Option<ServerVersion>,
 }
 
 /// One typed room.
@@ -408,7 +413,15 @@ impl RawSettings {
             if s.secret.expose_secret().is_empty() {
                 bail!("bbb.servers[{i}] ('{}'): secret must not be empty", s.name);
             }
+            let version = match s.version.as_deref().map(str::trim) {
+                None | Some("") | Some("auto") => None,
+                Some(v) => Some(
+                    v.parse::<ServerVersion>()
+                        .map_err(|e| anyhow::anyhow!("bbb.servers[{i}].version: {e}"))?,
+                ),
+            };
             servers.push(BbbServerSettings {
+                version,
                 url: parse_http_url(&format!("bbb.servers[{i}].url"), &s.url)?,
                 name: s.name,
                 secret: s.secret,

@@ -50,6 +50,7 @@ pub async fn run(mut raw: RawSettings, listen: SocketAddr) -> anyhow::Result<()>
             url: sim.base_url().to_string(),
             secret: SecretString::from(secret),
             // Exercise more than one algorithm, as a real mixed pool would.
+            version: None,
             checksum: if i % 2 == 0 {
                 ChecksumAlgorithm::Sha256
             } else {

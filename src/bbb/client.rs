@@ -8,16 +8,133 @@
 //!
 //! Signed URLs are built as strings and handed to reqwest unchanged; never
 //! add parameters with `.query()` afterwards, that would break the checksum.
+//!
+//! # BBB versions
+//!
+//! Servers from 2.2 to 3.0 differ in how join names the role and how join
+//! errors arrive. [`ServerVersion`] is either set per server
+//! ([`Endpoint::with_version`]) or detected once from the API root
+//! ([`BbbClient::server_version`], cached per endpoint name) and decides:
+//! - [`JoinStyle::Role`] (2.4+: `role=MODERATOR|VIEWER`) or
+//!   [`JoinStyle::Password`] (older: the meeting's moderator/attendee
+//!   password, so `create` must always send the same passwords for a room);
+//! - join errors: with `redirect=false`, 2.7+ answers XML, ≤ 2.6 a 302 to
+//!   `…?errors=<json>`. [`BbbClient::join_check`] handles both.
+//!
+//! Redirects are followed (Scalelite and BBBLB answer join with a 302 to
+//! the chosen BBB server), except one whose target carries `errors=`: that
+//! is a join error and is returned to the caller instead.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
 use super::checksum::{signed_query, ChecksumAlgorithm};
 use super::error::BbbError;
-use super::xml::{self, Meeting, ResponseError};
+use super::xml::{self, JoinResponse, Meeting, Recording, ResponseError};
+
+/// A BBB version as far as the API differs (major.minor).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ServerVersion {
+    /// Major version (2, 3).
+    pub major: u16,
+    /// Minor version.
+    pub minor: u16,
+}
+
+impl ServerVersion {
+    /// BBB 2.2 (password join, 302 join errors, no apiVersion).
+    pub const V2_2: Self = Self::new(2, 2);
+    /// BBB 2.4 (role join, apiVersion/bbbVersion in the API root).
+    pub const V2_4: Self = Self::new(2, 4);
+    /// BBB 2.6 (last version with 302 join errors).
+    pub const V2_6: Self = Self::new(2, 6);
+    /// BBB 2.7 (join errors as XML with `redirect=false`).
+    pub const V2_7: Self = Self::new(2, 7);
+    /// BBB 3.0.
+    pub const V3_0: Self = Self::new(3, 0);
+
+    /// `major.minor`.
+    pub const fn new(major: u16, minor: u16) -> Self {
+        Self { major, minor }
+    }
+
+    /// Reads the leading `major.minor` of a version string such as `2.7.3`,
+    /// `3.0-hallway-sim` or `2.4-rc-7`.
+    pub fn parse_lenient(s: &str) -> Option<Self> {
+        let s = s.trim();
+        let mut parts = s.splitn(3, |c: char| !c.is_ascii_digit());
+        let major = parts.next()?.parse().ok()?;
+        let minor_str = s.get(s.find('.')? + 1..)?;
+        let digits: String = minor_str.chars().take_while(char::is_ascii_digit).collect();
+        let minor = digits.parse().ok()?;
+        Some(Self::new(major, minor))
+    }
+
+    /// The version an API root answer implies: `bbbVersion` when revealed,
+    /// else 2.4 when `apiVersion` is present (2.4 added it), else 2.2 (the
+    /// conservative choice for ≤ 2.3 and for Scalelite, which shows
+    /// neither: password join works everywhere).
+    pub fn from_api_version(v: &ApiVersion) -> Self {
+        if let Some(parsed) = v.bbb_version.as_deref().and_then(Self::parse_lenient) {
+            return parsed;
+        }
+        if v.api_version.is_some() {
+            Self::V2_4
+        } else {
+            Self::V2_2
+        }
+    }
+
+    /// How join must name the role on this version.
+    pub fn join_style(self) -> JoinStyle {
+        if self >= Self::V2_4 {
+            JoinStyle::Role
+        } else {
+            JoinStyle::Password
+        }
+    }
+
+    /// True if `redirect=false` joins report errors as XML (2.7+); older
+    /// versions always answer errors with a 302 to `…?errors=`.
+    pub fn join_errors_as_xml(self) -> bool {
+        self >= Self::V2_7
+    }
+}
+
+impl fmt::Display for ServerVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
+/// Error for a version string that is not `major.minor`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid BBB version {0:?} (expected for example 2.6 or 3.0)")]
+pub struct ParseVersionError(pub String);
+
+impl FromStr for ServerVersion {
+    type Err = ParseVersionError;
+
+    /// `2.6`, `3.0`, `2.7.3` (patch ignored).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse_lenient(s).ok_or_else(|| ParseVersionError(s.to_owned()))
+    }
+}
+
+/// How a join URL tells BBB the user's role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum JoinStyle {
+    /// `role=MODERATOR|VIEWER` (BBB 2.4+); no password in the URL.
+    Role,
+    /// `password=<moderatorPW|attendeePW>` (every version; needed before
+    /// 2.4). [`JoinRequest::password`] must hold the matching password.
+    Password,
+}
 
 /// One BBB server as hallway sees it.
 #[derive(Clone)]
@@ -29,6 +146,9 @@ pub struct Endpoint {
     secret: SecretString,
     /// Algorithm used to sign requests.
     pub algorithm: ChecksumAlgorithm,
+    /// The server's BBB version if configured; `None` means detect it from
+    /// the API root ([`BbbClient::server_version`]).
+    pub version: Option<ServerVersion>,
 }
 
 impl Endpoint {
@@ -56,7 +176,14 @@ impl Endpoint {
             api_url,
             secret,
             algorithm,
+            version: None,
         }
+    }
+
+    /// Sets the server version instead of detecting it.
+    pub fn with_version(mut self, version: ServerVersion) -> Self {
+        self.version = Some(version);
+        self
     }
 
     /// The full signed URL for `call` with `params` in the given order.
@@ -67,17 +194,27 @@ impl Endpoint {
     }
 
     /// The signed join URL for a browser (or, with `redirect: false`, for a
-    /// server-side check). Parameters, in order: meetingID, fullName, role,
-    /// password, userID, createTime, redirect (only when false), extra.
+    /// server-side check), in the [`JoinStyle`] of the configured version
+    /// ([`JoinStyle::Role`] if none is configured; use
+    /// [`BbbClient::join_url`] to detect it).
     pub fn join_url(&self, req: &JoinRequest) -> String {
+        let style = self
+            .version
+            .map_or(JoinStyle::Role, ServerVersion::join_style);
+        self.join_url_with(req, style)
+    }
+
+    /// The signed join URL in the given style. Parameters, in order:
+    /// meetingID, fullName, role (Role style, or Password style without a
+    /// password), password (Password style), userID, createTime, redirect
+    /// (only when false), extra.
+    pub fn join_url_with(&self, req: &JoinRequest, style: JoinStyle) -> String {
         let create_time = req.create_time.map(|t| t.to_string());
-        let mut params: Vec<(&str, &str)> = vec![
-            ("meetingID", &req.meeting_id),
-            ("fullName", &req.full_name),
-            ("role", req.role.as_str()),
-        ];
-        if let Some(pw) = &req.password {
-            params.push(("password", pw));
+        let mut params: Vec<(&str, &str)> =
+            vec![("meetingID", &req.meeting_id), ("fullName", &req.full_name)];
+        match (style, &req.password) {
+            (JoinStyle::Password, Some(pw)) => params.push(("password", pw)),
+            _ => params.push(("role", req.role.as_str())),
         }
         if let Some(uid) = &req.user_id {
             params.push(("userID", uid));
@@ -107,6 +244,7 @@ impl fmt::Debug for Endpoint {
             .field("api_url", &self.api_url.as_str())
             .field("secret", &"[REDACTED]")
             .field("algorithm", &self.algorithm)
+            .field("version", &self.version)
             .finish()
     }
 }
@@ -276,7 +414,9 @@ pub struct JoinRequest {
     pub user_id: Option<String>,
     /// `createTime` from create, so the URL cannot join a later session.
     pub create_time: Option<i64>,
-    /// `password` (for pre-2.4 servers).
+    /// `password`: the moderatorPW or attendeePW matching `role`. Sent
+    /// only in [`JoinStyle::Password`] (pre-2.4 servers); without it the
+    /// role is sent instead.
     pub password: Option<String>,
     /// `redirect`; false makes BBB answer XML instead of a 302.
     pub redirect: bool,
@@ -284,10 +424,46 @@ pub struct JoinRequest {
     pub extra: Vec<(String, String)>,
 }
 
-/// The BBB API client. Cheap to clone (shares the connection pool).
+/// Filters of `getRecordings` (all optional; empty means not sent).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecordingsQuery {
+    /// `meetingID`s (external ids), sent comma-separated.
+    pub meeting_ids: Vec<String>,
+    /// `recordID`s (prefixes act as wildcards); BBB then ignores meetingID.
+    pub record_ids: Vec<String>,
+    /// `state`s (`published`, `unpublished`, `processing`, ..., or `any`);
+    /// BBB's default is published and unpublished.
+    pub states: Vec<String>,
+    /// Metadata filters; names WITHOUT the `meta_` prefix.
+    pub meta: Vec<(String, String)>,
+}
+
+impl RecordingsQuery {
+    /// The query parameters, in a fixed order.
+    pub fn params(&self) -> Vec<(String, String)> {
+        let mut p = Vec::new();
+        if !self.meeting_ids.is_empty() {
+            p.push(("meetingID".to_owned(), self.meeting_ids.join(",")));
+        }
+        if !self.record_ids.is_empty() {
+            p.push(("recordID".to_owned(), self.record_ids.join(",")));
+        }
+        if !self.states.is_empty() {
+            p.push(("state".to_owned(), self.states.join(",")));
+        }
+        for (k, v) in &self.meta {
+            p.push((format!("meta_{k}"), v.clone()));
+        }
+        p
+    }
+}
+
+/// The BBB API client. Cheap to clone (shares the connection pool and the
+/// cache of detected server versions).
 #[derive(Clone)]
 pub struct BbbClient {
     http: reqwest::Client,
+    versions: Arc<Mutex<HashMap<String, ServerVersion>>>,
 }
 
 impl fmt::Debug for BbbClient {
@@ -297,17 +473,32 @@ impl fmt::Debug for BbbClient {
 }
 
 impl BbbClient {
-    /// Builds the client with these timeouts; redirects are followed
-    /// (Scalelite answers join and some calls with 302).
+    /// Builds the client with these timeouts. Up to 5 redirects are
+    /// followed (Scalelite/BBBLB answer join with a 302 to the BBB server),
+    /// but not one to a URL with an `errors=` parameter: that is a join
+    /// error (BBB ≤ 2.6) and is returned as the 302 itself.
     pub fn new(timeouts: Timeouts) -> Result<Self, BbbError> {
+        let policy = reqwest::redirect::Policy::custom(|attempt| {
+            let is_error = attempt.url().query_pairs().any(|(k, _)| k == "errors");
+            if is_error {
+                attempt.stop()
+            } else if attempt.previous().len() > 5 {
+                attempt.error("too many redirects")
+            } else {
+                attempt.follow()
+            }
+        });
         let http = reqwest::Client::builder()
             .connect_timeout(timeouts.connect)
             .timeout(timeouts.total)
-            .redirect(reqwest::redirect::Policy::limited(5))
+            .redirect(policy)
             .user_agent(concat!("hallway/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|source| BbbError::Init { source })?;
-        Ok(Self { http })
+        Ok(Self {
+            http,
+            versions: Arc::new(Mutex::new(HashMap::new())),
+        })
     }
 
     /// GETs `url` and returns the body, mapping transport failures.
@@ -317,22 +508,7 @@ impl BbbClient {
         call: &'static str,
         url: &str,
     ) -> Result<String, BbbError> {
-        let map = |e: reqwest::Error| {
-            if e.is_timeout() {
-                BbbError::Timeout {
-                    server: ep.name.clone(),
-                    call,
-                }
-            } else {
-                BbbError::Transport {
-                    server: ep.name.clone(),
-                    call,
-                    source: e.without_url(),
-                }
-            }
-        };
-        tracing::debug!(server = %ep.name, call, "BBB API call");
-        let resp = self.http.get(url).send().await.map_err(map)?;
+        let resp = self.send(ep, call, url).await?;
         let status = resp.status();
         if !status.is_success() {
             return Err(BbbError::HttpStatus {
@@ -341,9 +517,125 @@ impl BbbClient {
                 status: status.as_u16(),
             });
         }
-        resp.text().await.map_err(map)
+        resp.text().await.map_err(|e| transport(ep, call, e))
     }
 
+    /// GETs `url` (redirects per the policy above) and returns the response.
+    async fn send(
+        &self,
+        ep: &Endpoint,
+        call: &'static str,
+        url: &str,
+    ) -> Result<reqwest::Response, BbbError> {
+        tracing::debug!(server = %ep.name, call, "BBB API call");
+        self.http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| transport(ep, call, e))
+    }
+
+    /// The server's version: [`Endpoint::version`] if set, else detected
+    /// from the API root once and cached under the endpoint's name.
+    pub async fn server_version(&self, ep: &Endpoint) -> Result<ServerVersion, BbbError> {
+        if let Some(v) = ep.version {
+            return Ok(v);
+        }
+        if let Some(v) = self.cached_version(&ep.name) {
+            return Ok(v);
+        }
+        let detected = ServerVersion::from_api_version(&self.api_version(ep).await?);
+        tracing::debug!(server = %ep.name, version = %detected, "BBB version detected");
+        self.versions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(ep.name.clone(), detected);
+        Ok(detected)
+    }
+
+    fn cached_version(&self, name: &str) -> Option<ServerVersion> {
+        self.versions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(name)
+            .copied()
+    }
+
+    /// Forgets a detected version (for example after a server upgrade).
+    pub fn forget_version(&self, ep: &Endpoint) {
+        self.versions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&ep.name);
+    }
+
+    /// The signed browser join URL in the server's [`JoinStyle`] (version
+    /// configured or detected, see [`BbbClient::server_version`]).
+    pub async fn join_url(&self, ep: &Endpoint, req: &JoinRequest) -> Result<String, BbbError> {
+        let style = self.server_version(ep).await?.join_style();
+        Ok(ep.join_url_with(req, style))
+    }
+
+    /// Performs a join server-side with `redirect=false` to find out
+    /// whether it would succeed, on every version: 2.7+ answers XML (a
+    /// FAILED one becomes [`BbbError::Api`]); ≤ 2.6 answers errors with a
+    /// 302 to `…?errors=[{"key":…,"message":…}]`, turned into the same
+    /// [`BbbError::Api`]. Redirects through Scalelite/BBBLB are followed.
+    ///
+    /// On success BBB has registered a session for the user (the XML holds
+    /// its client URL); nobody connects unless that URL is opened.
+    pub async fn join_check(
+        &self,
+        ep: &Endpoint,
+        req: &JoinRequest,
+    ) -> Result<JoinResponse, BbbError> {
+        const CALL: &str = "join";
+        let style = self.server_version(ep).await?.join_style();
+        let mut check = req.clone();
+        check.redirect = false;
+        let url = ep.join_url_with(&check, style);
+        let resp = self.send(ep, CALL, &url).await?;
+        let status = resp.status();
+        if status.is_redirection() {
+            let location = resp
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            return Err(match xml::parse_join_errors(location) {
+                Some(e) => convert(ep, CALL, e),
+                None => BbbError::HttpStatus {
+                    server: ep.name.clone(),
+                    call: CALL,
+                    status: status.as_u16(),
+                },
+            });
+        }
+        if !status.is_success() {
+            return Err(BbbError::HttpStatus {
+                server: ep.name.clone(),
+                call: CALL,
+                status: status.as_u16(),
+            });
+        }
+        let body = resp.text().await.map_err(|e| transport(ep, CALL, e))?;
+        xml::parse_join(&body).map_err(|e| convert(ep, CALL, e))
+    }
+
+    /// `getRecordings`; noRecordings gives an empty vector.
+    pub async fn get_recordings(
+        &self,
+        ep: &Endpoint,
+        query: &RecordingsQuery,
+    ) -> Result<Vec<Recording>, BbbError> {
+        let owned = query.params();
+        let params: Vec<(&str, &str)> = owned
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.call(ep, "getRecordings", &params, xml::parse_get_recordings)
+            .await
+    }
     /// Runs a signed call and parses the body with `parse`.
     async fn call<T>(
         &self,
@@ -422,6 +714,22 @@ impl BbbClient {
     }
 }
 
+/// Maps a reqwest failure (URL removed: it holds the checksum).
+fn transport(ep: &Endpoint, call: &'static str, e: reqwest::Error) -> BbbError {
+    if e.is_timeout() {
+        BbbError::Timeout {
+            server: ep.name.clone(),
+            call,
+        }
+    } else {
+        BbbError::Transport {
+            server: ep.name.clone(),
+            call,
+            source: e.without_url(),
+        }
+    }
+}
+
 /// Attaches server and call to a parse error.
 fn convert(ep: &Endpoint, call: &'static str, e: ResponseError) -> BbbError {
     match e {
@@ -494,6 +802,73 @@ mod tests {
         );
         // reqwest/url must leave the string unchanged.
         assert_eq!(url::Url::parse(&join).expect("parse").as_str(), join);
+    }
+
+    #[test]
+    fn server_version_parsing_and_rules() {
+        let p = ServerVersion::parse_lenient;
+        assert_eq!(p("3.0.19"), Some(ServerVersion::V3_0));
+        assert_eq!(p("2.4-rc-7"), Some(ServerVersion::V2_4));
+        assert_eq!(p("2.6-hallway-sim"), Some(ServerVersion::V2_6));
+        assert_eq!(p(" 2.10 "), Some(ServerVersion::new(2, 10)));
+        assert_eq!(p(""), None);
+        assert_eq!(p("3"), None);
+        assert_eq!(p("x.y"), None);
+        assert!("2.6".parse::<ServerVersion>().is_ok());
+        assert!("auto".parse::<ServerVersion>().is_err());
+        assert_eq!(ServerVersion::V2_7.to_string(), "2.7");
+        assert!(ServerVersion::new(2, 10) > ServerVersion::V2_7);
+        assert_eq!(ServerVersion::V2_2.join_style(), JoinStyle::Password);
+        assert_eq!(ServerVersion::V2_4.join_style(), JoinStyle::Role);
+        assert!(!ServerVersion::V2_6.join_errors_as_xml());
+        assert!(ServerVersion::V2_7.join_errors_as_xml());
+        let av = |api: Option<&str>, bbb: Option<&str>| ApiVersion {
+            version: "2.0".into(),
+            api_version: api.map(Into::into),
+            bbb_version: bbb.map(Into::into),
+        };
+        // The three api-version fixtures, ≤ 2.3 and Scalelite.
+        let from = ServerVersion::from_api_version;
+        assert_eq!(from(&av(Some("2.0"), Some("3.0.19"))), ServerVersion::V3_0);
+        assert_eq!(
+            from(&av(Some("2.0"), Some("2.4-rc-7"))),
+            ServerVersion::V2_4
+        );
+        assert_eq!(from(&av(Some("2.0"), None)), ServerVersion::V2_4);
+        assert_eq!(from(&av(None, None)), ServerVersion::V2_2);
+    }
+
+    #[test]
+    fn join_styles() {
+        let e = ep("https://bbb.example.org/bigbluebutton/");
+        let mut req = JoinRequest {
+            meeting_id: "m".into(),
+            full_name: "Ada".into(),
+            role: Role::Viewer,
+            user_id: Some("7".into()),
+            create_time: Some(12),
+            password: Some("ap".into()),
+            redirect: false,
+            extra: vec![("userdata-x".into(), "y".into())],
+        };
+        let q = |url: String| {
+            url.split_once('?')
+                .map(|(_, q)| q.to_owned())
+                .unwrap_or_default()
+        };
+        assert!(q(e.join_url_with(&req, JoinStyle::Role)).starts_with(
+            "meetingID=m&fullName=Ada&role=VIEWER&userID=7&createTime=12&redirect=false&userdata-x=y&checksum="
+        ));
+        assert!(q(e.join_url_with(&req, JoinStyle::Password))
+            .starts_with("meetingID=m&fullName=Ada&password=ap&userID=7"));
+        // Default (no version): role; a 2.2 endpoint: password.
+        assert!(e.join_url(&req).contains("role=VIEWER"));
+        let old = e.clone().with_version(ServerVersion::V2_2);
+        assert!(old.join_url(&req).contains("password=ap"));
+        // Password style without a password falls back to the role.
+        req.password = None;
+        assert!(old.join_url(&req).contains("role=VIEWER"));
+        assert!(format!("{old:?}").contains("2"));
     }
 
     #[test]

@@ -14,11 +14,12 @@ pub mod xml;
 
 pub use checksum::{build_query, checksum, signed_query, ChecksumAlgorithm, ParseAlgorithmError};
 pub use client::{
-    ApiVersion, BbbClient, CreateMeeting, CreatedMeeting, Endpoint, JoinRequest, ParseRoleError,
-    Role, Timeouts,
+    ApiVersion, BbbClient, CreateMeeting, CreatedMeeting, Endpoint, JoinRequest, JoinStyle,
+    ParseRoleError, ParseVersionError, RecordingsQuery, Role, ServerVersion, Timeouts,
 };
 pub use error::{ApiErrorKey, BbbError};
 pub use xml::{
-    parse_api_version, parse_create, parse_end, parse_get_meetings, parse_is_meeting_running,
-    parse_join, parse_meeting_info, Attendee, JoinResponse, Meeting, ResponseError,
+    parse_api_version, parse_create, parse_end, parse_get_meetings, parse_get_recordings,
+    parse_is_meeting_running, parse_join, parse_join_errors, parse_meeting_info, Attendee,
+    JoinResponse, Meeting, PlaybackFormat, PreviewImage, Recording, ResponseError,
 };

@@ -116,11 +116,73 @@ pub struct JoinResponse {
     pub url: String,
 }
 
+/// One recording of `getRecordings`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recording {
+    /// `recordID` (the internalMeetingID of the recorded session).
+    pub record_id: String,
+    /// `meetingID` (external id).
+    pub meeting_id: String,
+    /// `internalMeetingID` (absent on old servers: empty).
+    pub internal_meeting_id: String,
+    /// `name` (CDATA on old servers).
+    pub name: String,
+    /// `isBreakout` (false when absent).
+    pub is_breakout: bool,
+    /// `published`.
+    pub published: bool,
+    /// `state` (`published`, `unpublished`, `processing`, ...).
+    pub state: String,
+    /// `startTime`, epoch ms.
+    pub start_time: i64,
+    /// `endTime`, epoch ms.
+    pub end_time: i64,
+    /// `participants`, if given.
+    pub participants: Option<u32>,
+    /// `rawSize` in bytes, if given.
+    pub raw_size: Option<u64>,
+    /// `metadata`, keys as sent, values trimmed.
+    pub metadata: BTreeMap<String, String>,
+    /// `playback/format` entries.
+    pub playback: Vec<PlaybackFormat>,
+}
+
+/// One `playback/format` of a recording.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlaybackFormat {
+    /// `type` (`presentation`, `podcast`, `video`, ...).
+    pub format_type: String,
+    /// `url`.
+    pub url: String,
+    /// `processingTime` in ms, if given.
+    pub processing_time: Option<u64>,
+    /// `length` in minutes, if given.
+    pub length: Option<u64>,
+    /// `size` in bytes, if given.
+    pub size: Option<u64>,
+    /// `preview/images/image` entries.
+    pub preview: Vec<PreviewImage>,
+}
+
+/// A preview thumbnail of a playback format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreviewImage {
+    /// The image URL (element text).
+    pub url: String,
+    /// `alt` attribute.
+    pub alt: Option<String>,
+    /// `width` attribute.
+    pub width: Option<u32>,
+    /// `height` attribute.
+    pub height: Option<u32>,
+}
+
 /// Minimal element tree.
 #[derive(Debug, Default)]
 struct Node {
     name: String,
     text: String,
+    attrs: Vec<(String, String)>,
     children: Vec<Node>,
 }
 
@@ -153,6 +215,23 @@ impl Node {
             .is_some_and(|t| t.eq_ignore_ascii_case("true"))
     }
 
+    fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn opt_num<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, ResponseError> {
+        match self.text_of(name) {
+            None | Some("") => Ok(None),
+            Some(t) => t
+                .parse()
+                .map(Some)
+                .map_err(|_| malformed(format!("<{name}> is not a number: {t:?}"))),
+        }
+    }
+
     fn num_of<T: std::str::FromStr + Default>(&self, name: &str) -> Result<T, ResponseError> {
         match self.text_of(name) {
             None | Some("") => Ok(T::default()),
@@ -165,6 +244,25 @@ impl Node {
 
 fn malformed(detail: impl Into<String>) -> ResponseError {
     ResponseError::Malformed(detail.into())
+}
+
+/// The attributes of a start tag, unescaped (only elements that have any
+/// pay for this: BBB responses carry attributes only on preview images).
+fn attributes(
+    e: &quick_xml::events::BytesStart<'_>,
+) -> Result<Vec<(String, String)>, ResponseError> {
+    let mut out = Vec::new();
+    for a in e.attributes() {
+        let a = a.map_err(|e| malformed(format!("bad attribute: {e}")))?;
+        let value = a
+            .unescape_value()
+            .map_err(|e| malformed(format!("bad attribute value: {e}")))?;
+        out.push((
+            String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned(),
+            value.into_owned(),
+        ));
+    }
+    Ok(out)
 }
 
 /// Parses `body` into a tree and returns the `<response>` root.
@@ -184,12 +282,14 @@ fn parse_tree(body: &str) -> Result<Node, ResponseError> {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                 stack.push(Node {
                     name,
+                    attrs: attributes(&e)?,
                     ..Node::default()
                 });
             }
             Event::Empty(e) => {
                 let node = Node {
                     name: String::from_utf8_lossy(e.local_name().as_ref()).into_owned(),
+                    attrs: attributes(&e)?,
                     ..Node::default()
                 };
                 match stack.last_mut() {
@@ -408,6 +508,117 @@ pub fn parse_join(body: &str) -> Result<JoinResponse, ResponseError> {
     })
 }
 
+fn parse_recording(n: &Node) -> Result<Recording, ResponseError> {
+    let metadata = n
+        .child("metadata")
+        .map(|m| {
+            m.children
+                .iter()
+                .map(|c| (c.name.clone(), c.text.trim().to_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let playback = match n.child("playback") {
+        Some(p) => p
+            .children
+            .iter()
+            .filter(|c| c.name == "format")
+            .map(parse_format)
+            .collect::<Result<Vec<_>, _>>()?,
+        None => Vec::new(),
+    };
+    Ok(Recording {
+        record_id: n.req_text("recordID")?.to_owned(),
+        meeting_id: n.string_or_empty("meetingID"),
+        internal_meeting_id: n.string_or_empty("internalMeetingID"),
+        name: n.string_or_empty("name"),
+        is_breakout: n.bool_of("isBreakout"),
+        published: n.bool_of("published"),
+        state: n.string_or_empty("state"),
+        start_time: n.num_of("startTime")?,
+        end_time: n.num_of("endTime")?,
+        participants: n.opt_num("participants")?,
+        raw_size: n.opt_num("rawSize")?,
+        metadata,
+        playback,
+    })
+}
+
+fn parse_format(f: &Node) -> Result<PlaybackFormat, ResponseError> {
+    let preview = f
+        .child("preview")
+        .and_then(|p| p.child("images"))
+        .map(|imgs| {
+            imgs.children
+                .iter()
+                .filter(|c| c.name == "image")
+                .map(|i| PreviewImage {
+                    url: i.text.trim().to_owned(),
+                    alt: i.attr("alt").map(str::to_owned),
+                    width: i.attr("width").and_then(|w| w.trim().parse().ok()),
+                    height: i.attr("height").and_then(|h| h.trim().parse().ok()),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(PlaybackFormat {
+        format_type: f.string_or_empty("type"),
+        url: f.string_or_empty("url"),
+        processing_time: f.opt_num("processingTime")?,
+        length: f.opt_num("length")?,
+        size: f.opt_num("size")?,
+        preview,
+    })
+}
+
+/// Parses `getRecordings`; `noRecordings` (or an empty list) gives `[]`.
+pub fn parse_get_recordings(body: &str) -> Result<Vec<Recording>, ResponseError> {
+    let root = parse_success(body)?;
+    match root.child("recordings") {
+        Some(rs) => rs
+            .children
+            .iter()
+            .filter(|c| c.name == "recording")
+            .map(parse_recording)
+            .collect(),
+        None if root.text_of("messageKey") == Some("noRecordings") => Ok(Vec::new()),
+        None => Err(malformed("missing <recordings>")),
+    }
+}
+
+/// One entry of the `errors=` JSON array of a join redirect.
+#[derive(serde::Deserialize)]
+struct RedirectError {
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    message: String,
+}
+
+/// Extracts a join error from a redirect target (BBB ≤ 2.6, and 2.7+
+/// without `redirect=false`): `…?errors=[{"message":"…","key":"…"}]`
+/// (URL-encoded JSON). `None` if `location` carries no `errors` parameter;
+/// an unparsable one gives [`ResponseError::Malformed`]. Only the first
+/// error is reported (BBB sends one).
+pub fn parse_join_errors(location: &str) -> Option<ResponseError> {
+    let query = location.split_once('?').map(|(_, q)| q)?;
+    let query = query.split('#').next().unwrap_or_default();
+    let raw = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "errors")
+        .map(|(_, v)| v.into_owned())?;
+    let parsed: Result<Vec<RedirectError>, _> = serde_json::from_str(&raw);
+    Some(match parsed {
+        Ok(errs) => match errs.into_iter().next() {
+            Some(e) => ResponseError::Failed {
+                key: ApiErrorKey::from_key(&e.key),
+                message: e.message,
+            },
+            None => malformed("empty errors= list in join redirect"),
+        },
+        Err(e) => malformed(format!("unparsable errors= in join redirect: {e}")),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -443,6 +654,7 @@ mod tests {
         Running(bool),
         Ended,
         Joined(fn(&JoinResponse)),
+        Recordings(fn(&[Recording])),
         Error(fn(&str) -> Result<(), ResponseError>, ResponseError),
     }
 
@@ -543,9 +755,61 @@ mod tests {
             (
                 "recordings-notFound.xml",
                 Expect::Error(
-                    parse_end,
+                    |b| parse_get_recordings(b).map(|_| ()),
                     failed("notFound", "We could not find recordings"),
                 ),
+            ),
+            (
+                "getRecordings-noRecordings.xml",
+                Expect::Recordings(|r| assert!(r.is_empty())),
+            ),
+            (
+                "getRecordings-two-recordings.xml",
+                Expect::Recordings(|r| {
+                    assert_eq!(r.len(), 2);
+                    let first = &r[0];
+                    assert_eq!(
+                        first.record_id,
+                        "ffbfc4cc24428694e8b53a4e144f414052431693-1530718721124"
+                    );
+                    assert_eq!(first.internal_meeting_id, first.record_id);
+                    assert_eq!(first.name, "Fred's Room");
+                    assert!(first.published && !first.is_breakout);
+                    assert_eq!(first.state, "published");
+                    assert_eq!((first.start_time, first.end_time), (1530718721124, 1530718810456));
+                    assert_eq!(first.participants, Some(3));
+                    assert_eq!(first.metadata["gl-listed"], "false");
+                    assert_eq!(first.playback.len(), 2);
+                    let pres = &first.playback[1];
+                    assert_eq!(pres.format_type, "presentation");
+                    assert_eq!(pres.processing_time, Some(7177));
+                    assert_eq!(pres.length, Some(0));
+                    assert_eq!(pres.preview.len(), 3);
+                    assert_eq!(pres.preview[0].alt.as_deref(), Some("Welcome to"));
+                    assert_eq!((pres.preview[0].width, pres.preview[0].height), (Some(176), Some(136)));
+                    assert!(pres.preview[0].url.ends_with("/thumbnails/thumb-1.png"));
+                }),
+            ),
+            (
+                "getRecordings-cdata-legacy.xml",
+                Expect::Recordings(|r| {
+                    assert_eq!(r.len(), 6);
+                    assert_eq!(r[0].name, "SAT- Writing-Humanities (All participants)");
+                    assert_eq!(r[0].internal_meeting_id, "");
+                    assert_eq!(r[0].participants, None);
+                    assert_eq!(r[0].metadata["bbb-origin-version"], "2.7.7+ (Build: 20150319)");
+                    assert_eq!(r[0].metadata["bbb-recording-tags"], "");
+                    assert_eq!(r[0].playback[0].size, Some(10500));
+                    assert_eq!(r[0].playback[1].preview.len(), 2);
+                    // CDATA after a line break inside the element: trimmed.
+                    assert_eq!(
+                        r[2].metadata["bbb-recording-name"],
+                        "SAT- Polynomials and Inequalities (All participants)"
+                    );
+                    assert_eq!(r[4].raw_size, Some(7219530));
+                    assert_eq!(r[4].participants, Some(6));
+                    assert!(r.iter().all(|x| x.published && x.state == "published"));
+                }),
             ),
             ("getMeetings-noMeetings.xml", Expect::Meetings(|m| assert!(m.is_empty()))),
             (
@@ -679,9 +943,37 @@ mod tests {
                     assert!(root.string_or_empty("message").starts_with(end_msg_start));
                 }
                 Expect::Joined(check) => check(&parse_join(&body).expect(file)),
+                Expect::Recordings(check) => check(&parse_get_recordings(&body).expect(file)),
                 Expect::Error(f, e) => assert_eq!(f(&body), Err(e), "{file}"),
             }
         }
+    }
+
+    #[test]
+    fn join_redirect_errors() {
+        let loc = "https://bbb.example.com/?errors=%5B%7B%22message%22%3A%22Checksums+do+not+match%22%2C%22key%22%3A%22checksumError%22%7D%5D";
+        assert_eq!(
+            parse_join_errors(loc),
+            Some(failed("checksumError", "Checksums do not match"))
+        );
+        // Unencoded JSON as in the issue reports, key before message.
+        let loc = r#"https://portal/bye?x=1&errors=[{"key":"meetingForciblyEnded","message":"You can not join a meeting that has already been forcibly ended"}]"#;
+        assert_eq!(
+            parse_join_errors(loc),
+            Some(failed(
+                "meetingForciblyEnded",
+                "You can not join a meeting that has already been forcibly ended"
+            ))
+        );
+        assert_eq!(
+            parse_join_errors("https://bbb/html5client/join?sessionToken=x"),
+            None
+        );
+        assert_eq!(parse_join_errors("https://bbb/"), None);
+        assert!(matches!(
+            parse_join_errors("https://bbb/?errors=nonsense"),
+            Some(ResponseError::Malformed(_))
+        ));
     }
 
     #[test]

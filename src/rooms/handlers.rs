@@ -158,20 +158,38 @@ pub async fn join(
         user = %user.id,
         "join"
     );
-    let url = endpoint.join_url(&JoinRequest {
-        meeting_id,
-        full_name: user.name.clone(),
-        role: if user.is_admin() {
-            Role::Moderator
+    // Servers before BBB 2.4 only know password joins; newer ones get `role` (the client
+    // picks by the server's version, detected once from its API root or configured).
+    let role = if user.is_admin() {
+        Role::Moderator
+    } else {
+        Role::Viewer
+    };
+    let password = derived_password(
+        secret,
+        &meeting_id,
+        if role == Role::Moderator {
+            "moderator"
         } else {
-            Role::Viewer
+            "attendee"
         },
-        user_id: Some(user.id.clone()),
-        create_time: Some(created.create_time),
-        password: None,
-        redirect: true,
-        extra: Vec::new(),
-    });
+    );
+    let url = state
+        .bbb
+        .join_url(
+            endpoint,
+            &JoinRequest {
+                meeting_id,
+                full_name: user.name.clone(),
+                role,
+                user_id: Some(user.id.clone()),
+                create_time: Some(created.create_time),
+                password: Some(password),
+                redirect: true,
+                extra: Vec::new(),
+            },
+        )
+        .await?;
     Ok(see_other(&url))
 }
 

@@ -174,7 +174,8 @@ fn joinable(s: &StoredSession, now: DateTime<Utc>) -> bool {
 pub async fn now_page(ctx: PageCtx, q: web::Query<NowQuery>) -> AppResult<HttpResponse> {
     let real_now = Utc::now();
     let at = match q.at.as_deref() {
-        Some(raw) => DateTime::parse_from_rfc3339(raw)
+        // A '+' offset arrives as a space when the link was not percent-encoded.
+        Some(raw) => DateTime::parse_from_rfc3339(&raw.replace(' ', "+"))
             .map(|t| t.with_timezone(&Utc))
             .map_err(|_| {
                 AppError::BadRequest(format!(

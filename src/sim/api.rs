@@ -7,34 +7,39 @@
 //! Parameters are decoded separately (form-urlencoded, `+` is a space).
 //! Every XML answer is HTTP 200 `text/xml;charset=utf-8`; join errors are
 //! XML with `redirect=false` (2.7+) and a 302 with `?errors=` otherwise.
+//! Injected faults (`super::faults`) are applied first, in [`api_root`] and
+//! [`api_call`], the only entry points of BBB API requests.
 
 use std::collections::BTreeMap;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use super::faults::{ConnSocket, Failure, GARBAGE, HTTP500_PAGE};
 use super::render;
 use super::state::{random_lower, CreateOutcome, NewMeeting, Session};
 use super::Shared;
-use crate::bbb::{checksum, ChecksumAlgorithm, Role};
+use crate::bbb::{checksum, ChecksumAlgorithm, Role, ServerVersion};
 
 /// Calls the simulator implements.
-const CALLS: [&str; 6] = [
+const CALLS: [&str; 7] = [
     "create",
     "join",
     "getMeetings",
     "getMeetingInfo",
     "isMeetingRunning",
     "end",
+    "getRecordings",
 ];
 
 /// Calls that also accept POST.
-const POST_CALLS: [&str; 5] = [
+const POST_CALLS: [&str; 6] = [
     "create",
     "getMeetings",
     "getMeetingInfo",
     "isMeetingRunning",
     "end",
+    "getRecordings",
 ];
 
 const MSG_NOT_FOUND: &str = "A meeting with that ID does not exist";
@@ -110,9 +115,79 @@ pub(crate) fn origin(req: &HttpRequest) -> String {
     format!("{}://{}", ci.scheme(), ci.host())
 }
 
+/// What the fault stage decided for a request.
+enum FaultOutcome {
+    /// Answer normally.
+    Normal,
+    /// Answer normally, then cut the body in half.
+    Truncate,
+    /// Answer as if the checksum were wrong.
+    ChecksumError,
+}
+
+/// Applies the injected faults for `call`: sleeps for the latency, then
+/// either answers instead of the handler (`Err`) or tells it how to go on.
+async fn apply_faults(
+    req: &HttpRequest,
+    sim: &Shared,
+    call: &str,
+) -> Result<FaultOutcome, HttpResponse> {
+    let faults = sim.faults();
+    if faults.is_none() || !faults.applies_to(call) {
+        return Ok(FaultOutcome::Normal);
+    }
+    if faults.latency_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(faults.latency_ms)).await;
+    }
+    match faults.failure {
+        None => Ok(FaultOutcome::Normal),
+        Some(Failure::Refuse) => {
+            match req.conn_data::<ConnSocket>() {
+                Some(sock) => sock.kill(),
+                None => tracing::warn!("bbb-sim: cannot refuse, connection socket unknown"),
+            }
+            // Never reaches the client; close the connection in any case.
+            Err(HttpResponse::ServiceUnavailable()
+                .insert_header((header::CONNECTION, "close"))
+                .finish())
+        }
+        Some(Failure::Http500) => Err(HttpResponse::InternalServerError()
+            .insert_header((header::CONTENT_TYPE, "text/html"))
+            .body(HTTP500_PAGE)),
+        Some(Failure::GarbageXml) => Err(xml(GARBAGE.to_owned())),
+        Some(Failure::TruncatedXml) => Ok(FaultOutcome::Truncate),
+        Some(Failure::ChecksumError) => Ok(FaultOutcome::ChecksumError),
+    }
+}
+
+/// Cuts a response body in half (keeping status and headers).
+async fn truncate(resp: HttpResponse) -> HttpResponse {
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = match actix_web::body::to_bytes(resp.into_body()).await {
+        Ok(b) => b,
+        Err(_) => return HttpResponse::InternalServerError().finish(),
+    };
+    let mut out = HttpResponse::build(status);
+    for (k, v) in &headers {
+        if k != header::CONTENT_LENGTH {
+            out.insert_header((k.clone(), v.clone()));
+        }
+    }
+    out.body(body.slice(..body.len() / 2))
+}
+
 /// `GET /bigbluebutton/api[/]`.
-pub(crate) async fn api_root(req: HttpRequest) -> HttpResponse {
-    xml(render::api_version(&origin(&req)))
+pub(crate) async fn api_root(req: HttpRequest, sim: web::Data<Shared>) -> HttpResponse {
+    let outcome = match apply_faults(&req, &sim, "apiVersion").await {
+        Ok(o) => o,
+        Err(resp) => return resp,
+    };
+    let resp = xml(render::api_version(&origin(&req), sim.config.version));
+    match outcome {
+        FaultOutcome::Truncate => truncate(resp).await,
+        FaultOutcome::Normal | FaultOutcome::ChecksumError => resp,
+    }
 }
 
 /// Decoded parameters, first occurrence wins.
@@ -141,15 +216,36 @@ pub(crate) async fn api_call(
     sim: web::Data<Shared>,
 ) -> HttpResponse {
     let call = call.into_inner();
-    // Fault injection (`/sim/faults`) would hook in here, before anything
-    // else: refuse, delay, 500, garbage or wrong-secret answers.
-    if !CALLS.contains(&call.as_str()) {
+    let outcome = match apply_faults(&req, &sim, &call).await {
+        Ok(o) => o,
+        Err(resp) => return resp,
+    };
+    let resp = handle_call(
+        &req,
+        &call,
+        &body,
+        &sim,
+        matches!(outcome, FaultOutcome::ChecksumError),
+    );
+    match outcome {
+        FaultOutcome::Truncate => truncate(resp).await,
+        FaultOutcome::Normal | FaultOutcome::ChecksumError => resp,
+    }
+}
+
+/// The call itself; `wrong_secret` makes every checksum fail.
+fn handle_call(
+    req: &HttpRequest,
+    call: &str,
+    body: &web::Bytes,
+    sim: &Shared,
+    wrong_secret: bool,
+) -> HttpResponse {
+    if !CALLS.contains(&call) {
         return failed("unsupportedRequest", "This request is not supported.");
     }
     let is_post = req.method() == actix_web::http::Method::POST;
-    if !(req.method() == actix_web::http::Method::GET
-        || (is_post && POST_CALLS.contains(&call.as_str())))
-    {
+    if !(req.method() == actix_web::http::Method::GET || (is_post && POST_CALLS.contains(&call))) {
         return failed("unsupportedRequest", "This request is not supported.");
     }
     let raw = req.query_string().to_owned();
@@ -165,7 +261,7 @@ pub(crate) async fn api_call(
             .unwrap_or("")
             .to_ascii_lowercase();
         if ct.starts_with("application/x-www-form-urlencoded") {
-            body_params = url::form_urlencoded::parse(&body).into_owned().collect();
+            body_params = url::form_urlencoded::parse(body).into_owned().collect();
         } else if !(call == "create"
             && (ct.starts_with("application/xml") || ct.starts_with("text/xml")))
         {
@@ -175,13 +271,19 @@ pub(crate) async fn api_call(
             );
         }
     }
-    let check = if sim.config.secret.is_empty() {
+    let duplicated = body_params
+        .iter()
+        .any(|(k, _)| params.iter().any(|(q, _)| q == k));
+    let check = if wrong_secret || duplicated {
+        // bbb-web 3.0 rejects a parameter given in both URL and body.
+        ChecksumCheck::Mismatch
+    } else if sim.config.secret.is_empty() {
         ChecksumCheck::Ok
     } else if raw.split('&').any(|p| p.starts_with("checksum=")) || body_params.is_empty() {
         if body_params.iter().any(|(k, _)| k == "checksum") {
             ChecksumCheck::Mismatch
         } else {
-            verify_query(&call, &raw, &sim.config.secret, &sim.config.algorithms)
+            verify_query(call, &raw, &sim.config.secret, &sim.config.algorithms)
         }
     } else {
         // bbb-web 2.4-2.7: empty URL query, everything in the body: rebuild
@@ -205,7 +307,7 @@ pub(crate) async fn api_call(
                 }
                 let signed = ser.finish();
                 verify_string(
-                    &call,
+                    call,
                     &signed,
                     given,
                     &sim.config.secret,
@@ -225,13 +327,14 @@ pub(crate) async fn api_call(
     if let Some(msg) = checksum_error {
         tracing::debug!(call, "bbb-sim: checksum rejected");
         if call == "join" {
-            return join_error(&sim, &req, &params, "checksumError", msg);
+            return join_error(sim, req, &params, "checksumError", msg);
         }
         return failed("checksumError", msg);
     }
-    match call.as_str() {
-        "create" => create(&sim, &params),
-        "join" => join(&sim, &req, &params),
+    match call {
+        "create" => create(sim, &params),
+        "join" => join(sim, req, &params),
+        "getRecordings" => xml(render::no_recordings()),
         "getMeetings" => {
             let st = sim.lock();
             xml(render::meetings(st.meetings.values()))
@@ -257,7 +360,7 @@ pub(crate) async fn api_call(
                 .is_some_and(|m| m.running());
             xml(render::running(running))
         }
-        _ => end(&sim, &params),
+        _ => end(sim, &params),
     }
 }
 
@@ -356,10 +459,9 @@ fn end(sim: &Shared, p: &Params) -> HttpResponse {
             );
         }
     }
-    // Real BBB ends asynchronously and may keep the meeting around briefly
-    // with hasBeenForciblyEnded=true; removing it at once is the simplest
-    // behaviour a client must also handle.
-    st.remove_meeting(&key);
+    // Like real BBB the meeting stays visible for a while, forcibly ended;
+    // `expire` removes it after `ended_meeting_linger`.
+    st.end_meeting(&key);
     tracing::debug!(meeting = %key, "bbb-sim: meeting ended");
     xml(render::ended())
 }
@@ -372,12 +474,13 @@ fn join_error(
     key: &str,
     message: &str,
 ) -> HttpResponse {
-    if !p.flag("redirect", true) {
+    let v = sim.config.version;
+    if !p.flag("redirect", true) && v.join_errors_as_xml() {
         return failed(key, message);
     }
     let target = p
         .get("errorRedirectUrl")
-        .filter(|s| !s.is_empty())
+        .filter(|s| !s.is_empty() && v.join_errors_as_xml())
         .map(str::to_owned)
         .or_else(|| {
             let st = sim.lock();
@@ -408,6 +511,13 @@ fn join(sim: &Shared, req: &HttpRequest, p: &Params) -> HttpResponse {
         drop(st);
         return err("invalidMeetingIdentifier", MSG_NOT_FOUND);
     };
+    if m.forcibly_ended() {
+        drop(st);
+        return err(
+            "meetingForciblyEnded",
+            "You can not join a meeting that has already been forcibly ended",
+        );
+    }
     if let Some(ct) = p.get("createTime") {
         if ct.trim().parse::<i64>().ok() != Some(m.create_time) {
             drop(st);
@@ -417,7 +527,11 @@ fn join(sim: &Shared, req: &HttpRequest, p: &Params) -> HttpResponse {
             );
         }
     }
-    let role = match p.get("role").and_then(|r| r.parse::<Role>().ok()) {
+    // Before 2.4 bbb-web knew no `role` parameter.
+    let role_param = p
+        .get("role")
+        .filter(|_| sim.config.version >= ServerVersion::V2_4);
+    let role = match role_param.and_then(|r| r.parse::<Role>().ok()) {
         Some(r) => r,
         None => match p.get("password") {
             Some(pw) if pw == m.moderator_pw => Role::Moderator,

@@ -12,7 +12,7 @@ use quick_xml::escape::escape;
 use serde::Deserialize;
 
 use super::state::{random_lower, SimAttendee};
-use super::Shared;
+use super::{Faults, Shared};
 use crate::bbb::Role;
 
 #[derive(Deserialize)]
@@ -280,6 +280,7 @@ pub(crate) async fn get_state(sim: web::Data<Shared>) -> HttpResponse {
                 "createTime": m.create_time,
                 "running": m.running(),
                 "hasUserJoined": m.has_user_joined,
+                "hasBeenForciblyEnded": m.forcibly_ended(),
                 "metadata": m.metadata,
                 "attendees": m.attendees.iter().map(|a| serde_json::json!({
                     "userID": a.user_id,
@@ -297,5 +298,34 @@ pub(crate) async fn get_state(sim: web::Data<Shared>) -> HttpResponse {
         "server": sim.config.name,
         "meetings": meetings,
         "pendingSessions": st.sessions.len(),
+        "version": sim.config.version.to_string(),
+        "faults": sim.faults(),
     }))
+}
+
+/// `GET /sim/faults`.
+pub(crate) async fn get_faults(sim: web::Data<Shared>) -> HttpResponse {
+    HttpResponse::Ok().json(sim.faults())
+}
+
+/// `PUT|POST /sim/faults` with a JSON [`Faults`] body.
+pub(crate) async fn put_faults(body: web::Bytes, sim: web::Data<Shared>) -> HttpResponse {
+    let parsed: Result<Faults, _> = if body.iter().all(u8::is_ascii_whitespace) {
+        Ok(Faults::none())
+    } else {
+        serde_json::from_slice(&body)
+    };
+    match parsed {
+        Ok(f) => {
+            sim.set_faults(f.clone());
+            HttpResponse::Ok().json(f)
+        }
+        Err(e) => HttpResponse::BadRequest().json(serde_json::json!({ "error": e.to_string() })),
+    }
+}
+
+/// `DELETE /sim/faults`.
+pub(crate) async fn delete_faults(sim: web::Data<Shared>) -> HttpResponse {
+    sim.set_faults(Faults::none());
+    HttpResponse::NoContent().finish()
 }

@@ -12,10 +12,19 @@
 //! # Routes
 //!
 //! BBB API (answers are HTTP 200 `text/xml;charset=utf-8`, except join's 302):
-//! - `GET /bigbluebutton/api` and `/bigbluebutton/api/`: version (3.0 shape, no checksum).
+//! - `GET /bigbluebutton/api` and `/bigbluebutton/api/`: version, no
+//!   checksum. Shape per [`SimConfig::version`]: 3.0 adds the graphql URLs,
+//!   2.4+ has `apiVersion` and `bbbVersion` (`<major>.<minor>-hallway-sim`),
+//!   older ones only `version`.
 //! - `GET|POST /bigbluebutton/api/{call}` for create, getMeetings,
-//!   getMeetingInfo, isMeetingRunning, end; `GET` for join. Other calls:
-//!   FAILED `unsupportedRequest`.
+//!   getMeetingInfo, isMeetingRunning, end, getRecordings (always
+//!   `noRecordings`: the sim records nothing); `GET` for join. Other calls:
+//!   FAILED `unsupportedRequest`. A parameter given both in the URL query and
+//!   in a POST form body is a `checksumError` (as bbb-web 3.0).
+//! - Join errors are XML with `redirect=false` on 2.7+; on older versions,
+//!   and without `redirect=false`, a 302 to `errorRedirectUrl` (2.7+), the
+//!   meeting's logoutURL or the server root with `?errors=<JSON>`. Before 2.4
+//!   `role` is ignored (password join only).
 //!
 //! Simulated client:
 //! - `GET /html5client/join?sessionToken=T`: the browser connects; the user
@@ -29,19 +38,34 @@
 //!   meeting.
 //! - `DELETE /sim/meetings/{meetingID}/users/{userID}` → 204, or 404.
 //! - `GET /sim/state` → `{"server", "meetings": [{meetingID, name,
-//!   internalMeetingID, createTime, running, hasUserJoined, metadata,
-//!   attendees: [{userID, fullName, role, listenOnly, voice, video,
-//!   clientType}]}], "pendingSessions"}`.
+//!   internalMeetingID, createTime, running, hasUserJoined,
+//!   hasBeenForciblyEnded, metadata, attendees: [{userID, fullName, role,
+//!   listenOnly, voice, video, clientType}]}], "pendingSessions", "version",
+//!   "faults"}`.
 //!
-//! Fault injection (connection refused, latency, HTTP 500, garbage XML,
-//! wrong-secret answers) is not implemented yet. It is meant to live under
-//! `/sim/faults` as a `Faults` value in [`Shared`] consulted at the top of
-//! `api::api_call` (the single entry point of every API request).
+//!
+//! Fault injection (per server, at run time; only BBB API requests are
+//! affected, never `/sim/…`, so faults can always be cleared again):
+//! - `GET /sim/faults` → the current [`Faults`] as JSON.
+//! - `PUT /sim/faults` (or `POST`) with a JSON body
+//!   `{"failure": F, "latencyMs": N, "calls": ["getMeetings", …]}`, every
+//!   field optional, replaces the faults → 200 with the new value; 400 for
+//!   unknown fields or values. `F` is one of `refuse` (connection closed
+//!   without a response), `http500`, `truncatedXml`, `garbageXml`,
+//!   `checksumError` (answers as if the secret were wrong). `latencyMs` is
+//!   added before answering (also combined with a failure). `calls` limits
+//!   both to these API calls (`apiVersion` = the API root); empty = all.
+//! - `DELETE /sim/faults` clears them → 204.
+//! - Rust: [`SimServer::set_faults`], [`SimServer::clear_faults`],
+//!   [`SimServer::faults`].
 //!
 //! Lifecycle: a meeting nobody joined is removed after
 //! [`SimConfig::empty_meeting_timeout`], one whose last user left after
 //! [`SimConfig::last_user_left_timeout`]; both are checked lazily on every
-//! request. `end` removes the meeting at once.
+//! request. `end` disconnects everybody and marks the meeting forcibly
+//! ended (`hasBeenForciblyEnded=true`, `endTime` set, join refused with
+//! `meetingForciblyEnded`, create starts a new session); it is removed after
+//! [`SimConfig::ended_meeting_linger`].
 
 use std::fmt;
 use std::net::{SocketAddr, TcpListener};
@@ -50,13 +74,18 @@ use std::time::Duration;
 
 use actix_web::{web, App, HttpServer};
 
-use crate::bbb::{ChecksumAlgorithm, Role};
+use crate::bbb::{ChecksumAlgorithm, Role, ServerVersion};
 
 mod api;
 mod control;
+mod faults;
 mod render;
 mod state;
 
+pub use faults::{Failure, Faults};
+
+#[cfg(test)]
+mod bbbctl_tests;
 #[cfg(test)]
 mod tests;
 
@@ -74,10 +103,16 @@ pub struct SimConfig {
     pub empty_meeting_timeout: Duration,
     /// Removal of a meeting after its last user left (BBB default 1 min).
     pub last_user_left_timeout: Duration,
+    /// How long an ended meeting stays visible (forcibly ended) before it
+    /// is removed (default 2 s).
+    pub ended_meeting_linger: Duration,
+    /// The BBB version simulated (default 3.0): API root fields, join error
+    /// delivery (302 before 2.7) and role join (2.4+).
+    pub version: ServerVersion,
 }
 
 impl SimConfig {
-    /// Defaults: all four algorithms, 5 min, 1 min.
+    /// Defaults: all four algorithms, 5 min, 1 min, 2 s, BBB 3.0.
     pub fn new(name: impl Into<String>, secret: impl Into<String>) -> Self {
         Self {
             name: name.into(),
@@ -85,6 +120,8 @@ impl SimConfig {
             algorithms: ChecksumAlgorithm::ALL.to_vec(),
             empty_meeting_timeout: Duration::from_secs(5 * 60),
             last_user_left_timeout: Duration::from_secs(60),
+            ended_meeting_linger: Duration::from_secs(2),
+            version: ServerVersion::V3_0,
         }
     }
 }
@@ -97,6 +134,8 @@ impl fmt::Debug for SimConfig {
             .field("algorithms", &self.algorithms)
             .field("empty_meeting_timeout", &self.empty_meeting_timeout)
             .field("last_user_left_timeout", &self.last_user_left_timeout)
+            .field("ended_meeting_linger", &self.ended_meeting_linger)
+            .field("version", &self.version)
             .finish()
     }
 }
@@ -105,6 +144,7 @@ impl fmt::Debug for SimConfig {
 pub(crate) struct Shared {
     pub(crate) config: SimConfig,
     state: Mutex<state::SimState>,
+    faults: Mutex<Faults>,
 }
 
 impl Shared {
@@ -115,8 +155,25 @@ impl Shared {
         st.expire(
             self.config.empty_meeting_timeout,
             self.config.last_user_left_timeout,
+            self.config.ended_meeting_linger,
         );
         st
+    }
+
+    /// The current faults.
+    pub(crate) fn faults(&self) -> Faults {
+        self.faults
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Replaces the faults.
+    pub(crate) fn set_faults(&self, faults: Faults) {
+        if !faults.is_none() {
+            tracing::info!(server = %self.config.name, ?faults, "bbb-sim: faults set");
+        }
+        *self.faults.lock().unwrap_or_else(|p| p.into_inner()) = faults;
     }
 }
 
@@ -135,7 +192,11 @@ fn routes(cfg: &mut web::ServiceConfig) {
             "/sim/meetings/{meeting_id}/users/{user_id}",
             web::delete().to(control::delete_user),
         )
-        .route("/sim/state", web::get().to(control::get_state));
+        .route("/sim/state", web::get().to(control::get_state))
+        .route("/sim/faults", web::get().to(control::get_faults))
+        .route("/sim/faults", web::put().to(control::put_faults))
+        .route("/sim/faults", web::post().to(control::put_faults))
+        .route("/sim/faults", web::delete().to(control::delete_faults));
 }
 
 /// A running simulator.
@@ -168,9 +229,15 @@ impl SimServer {
         let shared = web::Data::new(Shared {
             config,
             state: Mutex::new(state::SimState::default()),
+            faults: Mutex::new(Faults::none()),
         });
         let data = shared.clone();
         let server = HttpServer::new(move || App::new().app_data(data.clone()).configure(routes))
+            .on_connect(|conn, ext| {
+                if let Some(sock) = faults::ConnSocket::capture(conn) {
+                    ext.insert(sock);
+                }
+            })
             .workers(1)
             .disable_signals()
             .shutdown_timeout(1)
@@ -222,6 +289,21 @@ impl SimServer {
         )
     }
 
+    /// Rust twin of `PUT /sim/faults`: replaces the injected faults.
+    pub fn set_faults(&self, faults: Faults) {
+        self.shared.set_faults(faults);
+    }
+
+    /// Rust twin of `DELETE /sim/faults`.
+    pub fn clear_faults(&self) {
+        self.shared.set_faults(Faults::none());
+    }
+
+    /// The injected faults.
+    pub fn faults(&self) -> Faults {
+        self.shared.faults()
+    }
+
     /// Stops the server gracefully and waits for it.
     pub async fn stop(self) {
         self.handle.stop(true).await;
@@ -231,6 +313,62 @@ impl SimServer {
     }
 }
 
+/// A getMeetings response body with `meetings` running meetings of
+/// `attendees` users each, rendered by the simulator's own templates
+/// (names with non-ASCII and XML-escaped characters, mixed roles and media
+/// flags, three metadata entries per meeting). For benchmarks and fuzzing
+/// seeds.
+pub fn sample_get_meetings_xml(meetings: usize, attendees: usize) -> String {
+    let mut st = state::SimState::default();
+    for i in 0..meetings {
+        let id = format!("room-{i:04}");
+        let (_, _) = st.create(state::NewMeeting {
+            meeting_id: id.clone(),
+            name: format!("Kernel Summit & Friends <{i}> – Jörg's room"),
+            attendee_pw: Some("ap".into()),
+            moderator_pw: Some("mp".into()),
+            voice_bridge: None,
+            dial_number: None,
+            duration: 0,
+            max_users: 0,
+            record: i % 2 == 0,
+            logout_url: None,
+            metadata: [
+                ("bbb-origin".to_owned(), "hallway".to_owned()),
+                ("hallway-room".to_owned(), id.clone()),
+                (
+                    "endcallbackurl".to_owned(),
+                    "https://portal.example.org/ended?room=1&x=2".to_owned(),
+                ),
+            ]
+            .into_iter()
+            .collect(),
+        });
+        for j in 0..attendees {
+            st.connect(
+                &id,
+                state::SimAttendee {
+                    user_id: format!("w_{i:04}{j:08}"),
+                    full_name: format!("Attendee {j} Rödel-Müller"),
+                    role: if j % 10 == 0 {
+                        Role::Moderator
+                    } else {
+                        Role::Viewer
+                    },
+                    is_presenter: j == 0,
+                    listen_only: j % 3 == 1,
+                    voice: j % 3 == 2,
+                    video: j % 5 == 0,
+                    client_type: "HTML5".to_owned(),
+                    custom: Vec::new(),
+                    session_token: None,
+                },
+            );
+        }
+    }
+    render::meetings(st.meetings.values())
+}
+
 /// For the `hallway bbb-sim` subcommand: bind, log the base URL, serve
 /// until Ctrl-C.
 pub async fn run_standalone(addr: SocketAddr, config: SimConfig) -> std::io::Result<()> {
@@ -238,10 +376,12 @@ pub async fn run_standalone(addr: SocketAddr, config: SimConfig) -> std::io::Res
     let local = listener.local_addr()?;
     let name = config.name.clone();
     let algorithms: Vec<String> = config.algorithms.iter().map(|a| a.to_string()).collect();
+    let version = config.version;
     let server = SimServer::start(listener, config).await?;
     tracing::info!(
         server = %name,
         algorithms = %algorithms.join(","),
+        bbb_version = %version,
         "bbb-sim listening on http://{local}/bigbluebutton/ (API at http://{local}/bigbluebutton/api/)"
     );
     tokio::signal::ctrl_c().await?;

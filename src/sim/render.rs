@@ -7,6 +7,7 @@
 use quick_xml::escape::escape;
 
 use super::state::{SimAttendee, SimMeeting};
+use crate::bbb::ServerVersion;
 
 /// Builds a `<response>` document.
 pub(crate) struct Xml {
@@ -137,9 +138,9 @@ pub(crate) fn meeting_fields(x: &mut Xml, m: &SimMeeting) {
         .elem("duration", &m.duration.to_string())
         .elem("hasUserJoined", b(m.has_user_joined))
         .elem("recording", b(m.record))
-        .elem("hasBeenForciblyEnded", "false")
+        .elem("hasBeenForciblyEnded", b(m.forcibly_ended()))
         .elem("startTime", &m.start_time.to_string())
-        .elem("endTime", "0")
+        .elem("endTime", &m.end_time.to_string())
         .elem("participantCount", &m.attendees.len().to_string())
         .elem("listenerCount", &m.count(|a| a.listen_only).to_string())
         .elem("voiceParticipantCount", &m.count(|a| a.voice).to_string())
@@ -238,15 +239,30 @@ pub(crate) fn joined(
     x.finish()
 }
 
-/// The API root, BBB 3.0 shape.
-pub(crate) fn api_version(origin: &str) -> String {
-    let ws = origin.replacen("http", "ws", 1);
+/// The API root in the shape of `version`: ≤ 2.3 only `version`, 2.4+
+/// also `apiVersion` and `bbbVersion`, 3.0 also the plugin SDK and graphql
+/// fields (api-version-bbb-*.xml).
+pub(crate) fn api_version(origin: &str, version: ServerVersion) -> String {
     let mut x = Xml::response("SUCCESS");
-    x.elem("version", "2.0")
-        .elem("apiVersion", "2.0")
-        .elem("bbbVersion", "3.0-hallway-sim")
-        .elem("html5PluginSdkVersion", "0.0.0")
-        .elem("graphqlWebsocketUrl", &format!("{ws}/graphql"))
-        .elem("graphqlApiUrl", &format!("{origin}/api/rest"));
+    x.elem("version", "2.0");
+    if version >= ServerVersion::V2_4 {
+        x.elem("apiVersion", "2.0")
+            .elem("bbbVersion", &format!("{version}-hallway-sim"));
+    }
+    if version >= ServerVersion::V3_0 {
+        let ws = origin.replacen("http", "ws", 1);
+        x.elem("html5PluginSdkVersion", "0.0.0")
+            .elem("graphqlWebsocketUrl", &format!("{ws}/graphql"))
+            .elem("graphqlApiUrl", &format!("{origin}/api/rest"));
+    }
+    x.finish()
+}
+
+/// getRecordings: the sim records nothing (RecMetaXmlHelper's empty answer).
+pub(crate) fn no_recordings() -> String {
+    let mut x = Xml::response("SUCCESS");
+    x.elem("recordings", "")
+        .elem("messageKey", "noRecordings")
+        .elem("message", "There are no recordings for the meeting(s).");
     x.finish()
 }

@@ -53,12 +53,21 @@ pub(crate) struct SimMeeting {
     pub metadata: BTreeMap<String, String>,
     pub created_at: Instant,
     pub last_left_at: Option<Instant>,
+    /// Set by `end`: when, for removal after the linger time.
+    pub ended_at: Option<Instant>,
+    /// `endTime`, epoch ms, 0 while not ended.
+    pub end_time: i64,
 }
 
 impl SimMeeting {
     /// Running means someone is connected.
     pub fn running(&self) -> bool {
         !self.attendees.is_empty()
+    }
+
+    /// True after `end` (until removal).
+    pub fn forcibly_ended(&self) -> bool {
+        self.ended_at.is_some()
     }
 
     pub fn count(&self, f: impl Fn(&SimAttendee) -> bool) -> usize {
@@ -124,14 +133,18 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 impl SimState {
-    /// Drops meetings nobody joined within `empty`, or whose last user left
-    /// more than `last_left` ago. Called lazily on every request.
-    pub fn expire(&mut self, empty: Duration, last_left: Duration) {
+    /// Drops meetings nobody joined within `empty`, whose last user left
+    /// more than `last_left` ago, or that ended more than `linger` ago.
+    /// Called lazily on every request.
+    pub fn expire(&mut self, empty: Duration, last_left: Duration, linger: Duration) {
         let now = Instant::now();
         let gone: Vec<String> = self
             .meetings
             .values()
             .filter(|m| {
+                if let Some(t) = m.ended_at {
+                    return now.duration_since(t) >= linger;
+                }
                 if !m.attendees.is_empty() {
                     return false;
                 }
@@ -166,8 +179,30 @@ impl SimState {
             .map(|m| m.meeting_id.clone())
     }
 
+    /// Ends a meeting: everybody is disconnected, its sessions dropped,
+    /// and it stays visible as forcibly ended until [`SimState::expire`]
+    /// removes it.
+    pub fn end_meeting(&mut self, meeting_id: &str) {
+        if let Some(m) = self.meetings.get_mut(meeting_id) {
+            if m.ended_at.is_none() {
+                m.ended_at = Some(Instant::now());
+                m.end_time = now_ms();
+                m.attendees.clear();
+            }
+        }
+        self.sessions.retain(|_, s| s.meeting_id != meeting_id);
+    }
+
     /// Creates a meeting or decides between duplicateWarning/idNotUnique.
+    /// A create on a forcibly ended meeting starts a new session.
     pub fn create(&mut self, req: NewMeeting) -> (CreateOutcome, SimMeeting) {
+        if self
+            .meetings
+            .get(&req.meeting_id)
+            .is_some_and(SimMeeting::forcibly_ended)
+        {
+            self.remove_meeting(&req.meeting_id);
+        }
         if let Some(existing) = self.meetings.get(&req.meeting_id) {
             let same =
                 |given: &Option<String>, have: &str| given.as_deref().is_none_or(|g| g == have);
@@ -211,6 +246,8 @@ impl SimState {
             metadata: req.metadata,
             created_at: Instant::now(),
             last_left_at: None,
+            ended_at: None,
+            end_time: 0,
         };
         self.meetings.insert(req.meeting_id, meeting.clone());
         (CreateOutcome::Created, meeting)
@@ -228,7 +265,11 @@ impl SimState {
 
     /// Adds a connected attendee; returns false if the meeting is gone.
     pub fn connect(&mut self, meeting_id: &str, attendee: SimAttendee) -> bool {
-        let Some(m) = self.meetings.get_mut(meeting_id) else {
+        let Some(m) = self
+            .meetings
+            .get_mut(meeting_id)
+            .filter(|m| !m.forcibly_ended())
+        else {
             return false;
         };
         m.has_user_joined = true;

@@ -76,6 +76,7 @@ pub async fn spawn_app_with(
             url: sim.base_url().to_string(),
             secret: SecretString::from(secret),
             checksum: server.checksum,
+            version: None,
         };
         sims.push(sim);
     }
