@@ -183,7 +183,7 @@ async fn read_field(
             chunk.map_err(|e| AppError::BadRequest(format!("The upload broke off: {e}")))?;
         if buf.len() + chunk.len() > limit {
             return Err(AppError::BadRequest(format!(
-                "The {what} is larger than the limit of {limit} bytes (schedule.max_bytes)."
+                "The {what} is more than the limit of {limit} bytes (schedule.max_bytes)."
             )));
         }
         buf.extend_from_slice(&chunk);

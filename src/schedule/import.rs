@@ -14,9 +14,10 @@ use url::Url;
 
 use crate::db::Db;
 use crate::rooms::RoomDirectory;
+use crate::schedule::detect::parse_schedule as parse_schedule_bytes;
 use crate::schedule::diff::ScheduleDiff;
 use crate::schedule::model::{ParsedSchedule, Warning};
-use crate::schedule::parse::{parse_frab_xml, ParseError, ParseOptions};
+use crate::schedule::parse::{ParseError, ParseOptions};
 use crate::schedule::store::{self, ImportSource};
 
 /// Why an import was refused. Nothing was changed in every case.
@@ -31,7 +32,7 @@ pub enum ImportError {
         cause: String,
     },
     /// The input is larger than allowed.
-    #[error("{source_name} is larger than the limit of {limit} bytes (schedule.max_bytes)")]
+    #[error("{source_name}: file: input is more than the limit of {limit} bytes (schedule.max_bytes)")]
     TooLarge {
         /// File name or URL.
         source_name: String,
@@ -112,8 +113,11 @@ pub fn parse_schedule(
         max_bytes: opts.max_bytes,
         ..ParseOptions::default()
     };
-    parse_frab_xml(bytes, &parse_opts)
-        .map(|p| (p, "frab XML"))
+    parse_schedule_bytes(bytes, &parse_opts)
+        .map(|p| {
+            let format = p.format.name();
+            (p, format)
+        })
         .map_err(|error| ImportError::Parse {
             source_name: source_name.to_owned(),
             error,

@@ -1,6 +1,6 @@
 //! Format-independent result of parsing a conference schedule.
 //!
-//! The parsers (frab/pentabarf XML today, JSON/Indico later) all produce a
+//! The parsers (frab/pentabarf XML, frab/pretalx JSON, Indico JSON, iCalendar) all produce a
 //! [`ParsedSchedule`]; the importer diffs it against the database by
 //! [`ParsedSession::key`]. Times are UTC instants; text fields are exactly as
 //! found in the source after format decoding (they may contain HTML source and
@@ -21,17 +21,69 @@ pub struct ParsedSchedule {
     /// Accepted oddities the organisers should see (missing zone name, room
     /// mismatches, duplicate guids, ...).
     pub warnings: Vec<Warning>,
+    /// The format the schedule was read from.
+    pub format: ScheduleFormat,
+    /// Room names as written, in the order the file first mentions them
+    /// (room elements / keys, then event rooms); rooms without events that
+    /// the file lists per day are included.
+    pub rooms: Vec<String>,
 }
 
-/// Conference metadata from the `<conference>` element.
+/// The schedule formats the importer understands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ScheduleFormat {
+    /// frab / pentabarf / pretalx / c3voc `schedule.xml`.
+    FrabXml,
+    /// frab / pretalx `schedule.json`.
+    FrabJson,
+    /// Indico `/export/timetable/<id>.json`.
+    IndicoTimetable,
+    /// Indico `/export/event/<id>.json?detail=contributions`.
+    IndicoEvent,
+    /// iCalendar (`.ics`), e.g. pretalx `schedule.ics`.
+    ICalendar,
+}
+
+impl ScheduleFormat {
+    /// Every format, in detection order.
+    pub const ALL: [ScheduleFormat; 5] = [
+        ScheduleFormat::FrabXml,
+        ScheduleFormat::FrabJson,
+        ScheduleFormat::IndicoTimetable,
+        ScheduleFormat::IndicoEvent,
+        ScheduleFormat::ICalendar,
+    ];
+
+    /// A short human-readable name ("frab XML", "Indico timetable JSON", ...).
+    pub fn name(&self) -> &'static str {
+        match self {
+            ScheduleFormat::FrabXml => "frab XML",
+            ScheduleFormat::FrabJson => "frab/pretalx JSON",
+            ScheduleFormat::IndicoTimetable => "Indico timetable JSON",
+            ScheduleFormat::IndicoEvent => "Indico event JSON",
+            ScheduleFormat::ICalendar => "iCalendar",
+        }
+    }
+}
+
+impl fmt::Display for ScheduleFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Conference metadata (`<conference>`, `schedule.conference`, the Indico
+/// event, the calendar's `X-WR-*` properties).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Conference {
     /// `<title>`, trimmed; empty if the file has none (a warning is emitted).
     pub title: String,
     /// `<acronym>`, `None` when absent or empty.
     pub acronym: Option<String>,
-    /// The zone named by `<time_zone_name>`, or the fallback zone the caller
-    /// supplied when the file names none (or an unknown one).
+    /// The zone named by the file (`time_zone_name`, Indico `timezone`/`tz`,
+    /// `X-WR-TIMEZONE`/IANA `TZID`), else the fallback zone the caller
+    /// supplied, else one inferred from the written UTC offsets (with a
+    /// warning); `None` only when nothing tells.
     pub time_zone: Option<chrono_tz::Tz>,
 }
 
@@ -39,7 +91,7 @@ pub struct Conference {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParsedSession {
     /// Stable identity across re-imports; see the module docs of
-    /// `crate::schedule::parse` for the rule.
+    /// `crate::schedule::common` and of each parser for the rule.
     pub key: String,
     /// The `guid` attribute as written (not necessarily a UUID).
     pub guid: Option<String>,

@@ -23,6 +23,10 @@
 //!   Three-part durations are pentabarf `H:MM:SS`, or pretalx `D:HH:MM` when
 //!   the file comes from pretalx (`<generator name="pretalx">`, or a comment
 //!   mentioning pretalx before the root element).
+//! * Conference zone: `<time_zone_name>`, else the fallback zone, else one
+//!   inferred from the `<date>` offsets with a warning (one constant offset
+//!   gives `Etc/GMT∓N`, "assumed UTC+01:00"; changing offsets the first zone
+//!   that matches them all).
 //!
 //! # Session keys (identity across re-imports)
 //! 1. The `guid` attribute, when it is non-empty and used by exactly one event
@@ -51,18 +55,19 @@ use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::Reader;
 use sha2::{Digest, Sha256};
 
-use crate::schedule::model::{Conference, ParsedSchedule, ParsedSession, Position, Warning};
+use crate::schedule::common;
+use crate::schedule::model::{
+    Conference, ParsedSchedule, ParsedSession, Position, ScheduleFormat, Warning,
+};
 
 /// Default for [`ParseOptions::max_bytes`]: 20 MB.
 pub const DEFAULT_MAX_BYTES: usize = 20 * 1024 * 1024;
 /// Default for [`ParseOptions::max_depth`].
 pub const DEFAULT_MAX_DEPTH: usize = 64;
-/// Longest accepted event duration.
-const MAX_EVENT_DAYS: i64 = 7;
-/// Accepted range of years for event instants.
-const YEARS: std::ops::RangeInclusive<i32> = 1990..=2200;
+use common::{MAX_EVENT_DAYS, YEARS};
 
-/// Knobs for [`parse_frab_xml`].
+/// Knobs for every schedule parser ([`parse_frab_xml`],
+/// `detect::parse_schedule`, ...).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParseOptions {
     /// Zone for local wall-clock times when the file has no
@@ -320,6 +325,9 @@ struct Parser<'a> {
     warnings: Vec<Warning>,
     undated: usize,
     first_undated: usize,
+    written_offsets: Vec<(DateTime<Utc>, i32)>,
+    rooms: Vec<String>,
+    room_index: HashMap<String, ()>,
 }
 
 impl<'a> Parser<'a> {
@@ -348,6 +356,9 @@ impl<'a> Parser<'a> {
             warnings: Vec::new(),
             undated: 0,
             first_undated: 0,
+            written_offsets: Vec::new(),
+            rooms: Vec::new(),
+            room_index: HashMap::new(),
         }
     }
 
@@ -535,6 +546,9 @@ impl<'a> Parser<'a> {
             Some(Ctx::Day) => match name {
                 b"room" => {
                     self.room_name = self.attr(e, b"name", offset)?;
+                    if let Some(name) = self.room_name.as_deref() {
+                        common::note_room(&mut self.rooms, &mut self.room_index, name.trim());
+                    }
                     Ctx::Room
                 }
                 _ => Ctx::Other,
@@ -819,7 +833,12 @@ impl<'a> Parser<'a> {
         let (start, time_offset, time_text) = if let Some(date) = &d.date {
             let (text, at) = (date.text.clone(), date.offset);
             let start = match parse_datetime(&text) {
-                Some(Instant::Offset(t)) => t.with_timezone(&Utc),
+                Some(Instant::Offset(t)) => {
+                    let utc = t.with_timezone(&Utc);
+                    self.written_offsets
+                        .push((utc, t.offset().local_minus_utc()));
+                    utc
+                }
                 Some(Instant::Naive(local)) => {
                     let Some(tz) = self.zone() else {
                         return Err(self.err(
@@ -923,6 +942,7 @@ impl<'a> Parser<'a> {
             self.warn(d.offset, format!("{label} has an empty room name"));
         }
 
+        common::note_room(&mut self.rooms, &mut self.room_index, &room);
         self.offsets.push(d.offset);
         self.sessions.push(ParsedSession {
             key: String::new(),
@@ -961,10 +981,17 @@ impl<'a> Parser<'a> {
         if title.is_empty() {
             self.warn(conference_at, "the conference has no <title>");
         }
+        let mut zone = self.zone();
         if !self.zone_name_seen {
             let msg = match self.opts.fallback_time_zone {
                 Some(tz) => format!("no <time_zone_name> in <conference>; using {tz} as the conference zone"),
-                None => "no <time_zone_name> in <conference>; instants come from the <date> offsets and the conference zone is unknown (pass --timezone ZONE to set it)".to_owned(),
+                None => match common::infer_zone(&self.written_offsets) {
+                    Some((tz, why)) => {
+                        zone = Some(tz);
+                        format!("no <time_zone_name> in <conference>: {why}")
+                    }
+                    None => "no <time_zone_name> in <conference>; the conference zone is unknown (pass --timezone ZONE to set it)".to_owned(),
+                },
             };
             self.warn(conference_at, msg);
         }
@@ -980,10 +1007,12 @@ impl<'a> Parser<'a> {
             conference: Conference {
                 title,
                 acronym: self.acronym.clone(),
-                time_zone: self.zone(),
+                time_zone: zone,
             },
             sessions: std::mem::take(&mut self.sessions),
             warnings: std::mem::take(&mut self.warnings),
+            format: ScheduleFormat::FrabXml,
+            rooms: std::mem::take(&mut self.rooms),
         })
     }
 
@@ -1071,13 +1100,13 @@ impl<'a> Parser<'a> {
 }
 
 /// A parsed `<date>`: with an explicit offset, or naive wall-clock time.
-enum Instant {
+pub(crate) enum Instant {
     Offset(DateTime<FixedOffset>),
     Naive(NaiveDateTime),
 }
 
 /// Parses ISO 8601 date-times as written by schedule exporters.
-fn parse_datetime(s: &str) -> Option<Instant> {
+pub(crate) fn parse_datetime(s: &str) -> Option<Instant> {
     let s = s.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(Instant::Offset(t));
@@ -1100,7 +1129,7 @@ fn parse_datetime(s: &str) -> Option<Instant> {
 }
 
 /// Parses a wall-clock `HH:MM` or `HH:MM:SS`.
-fn parse_clock(s: &str) -> Option<NaiveTime> {
+pub(crate) fn parse_clock(s: &str) -> Option<NaiveTime> {
     let s = s.trim();
     NaiveTime::parse_from_str(s, "%H:%M:%S")
         .or_else(|_| NaiveTime::parse_from_str(s, "%H:%M"))
@@ -1213,11 +1242,12 @@ mod tests {
         assert_eq!(s.sessions.len(), 138);
         assert_eq!(s.conference.title, "31. Chaos Communication Congress");
         assert_eq!(s.conference.acronym.as_deref(), Some("31c3"));
-        assert_eq!(s.conference.time_zone, None);
+        assert_eq!(s.conference.time_zone.map(|z| z.name()), Some("Etc/GMT-1"));
         assert!(s
             .warnings
             .iter()
-            .any(|w| w.message.contains("no <time_zone_name>")));
+            .any(|w| w.message.contains("no <time_zone_name>")
+                && w.message.contains("assumed to be UTC+01:00")));
         let opening = find(&s, "31C3 Opening Event", "2014-12-27T10:00:00Z");
         check(opening, "2014-12-27T10:30:00Z", "Saal 1", Some("CCC"));
         assert_eq!(opening.persons, ["erdgeist", "Geraldine de Bastion"]);

@@ -4,6 +4,7 @@
 mod bbb_sim_cli;
 mod browser;
 mod helpers;
+mod hostile;
 mod join;
 mod postgres;
 mod schedule;

@@ -244,3 +244,89 @@ async fn an_empty_window_points_to_the_next_session() {
     assert!(body.contains("Nothing is scheduled in the next hours"));
     assert!(body.contains("Keynote: Thirty years of plumbing") || body.contains("Next:"));
 }
+
+/// The real exports in ../shared, through the command line: format detected, sessions counted.
+#[tokio::test]
+async fn every_real_export_imports_through_the_command_line() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/schedules");
+    if !dir.exists() {
+        assert!(
+            !crate::helpers::required(),
+            "CI=true but {} is missing",
+            dir.display()
+        );
+        eprintln!("skipping: {} is missing", dir.display());
+        return;
+    }
+    let app = spawn_app().await;
+    for (file, extra, format, sessions) in [
+        ("frab_31c3-2014_schedule.xml", None, "frab XML", 138),
+        (
+            "pentabarf_fosdem-2021_schedule.xml",
+            Some("Europe/Brussels"),
+            "frab XML",
+            773,
+        ),
+        ("voc-merged_36c3-2019_schedule.xml", None, "frab XML", 1351),
+        ("frab_camp2019_schedule.json", None, "frab/pretalx JSON", 79),
+        (
+            "pretalx_rc3-channels-2020_schedule.json",
+            None,
+            "frab/pretalx JSON",
+            48,
+        ),
+        (
+            "pretalx-generated_democon-dst_schedule.xml",
+            None,
+            "frab XML",
+            36,
+        ),
+        (
+            "pretalx-generated_democon-dst_schedule.json",
+            None,
+            "frab/pretalx JSON",
+            36,
+        ),
+        (
+            "pretalx-generated_democon-dst_schedule.ics",
+            None,
+            "iCalendar",
+            36,
+        ),
+        (
+            "indico_chep2009_timetable.json",
+            None,
+            "Indico timetable JSON",
+            530,
+        ),
+        (
+            "indico_xdc2021_event-contributions.json",
+            None,
+            "Indico event JSON",
+            37,
+        ),
+    ] {
+        let path = dir.join(file);
+        let mut args = vec!["schedule", "import", path.to_str().unwrap()];
+        if let Some(zone) = extra {
+            args.extend(["--timezone", zone]);
+        }
+        let out = app.cli(&args);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.starts_with(&format!("imported {sessions} sessions")),
+            "{file}: {stdout}"
+        );
+        assert!(stdout.contains(format), "{file}: {stdout}");
+    }
+    // FOSDEM 2021 names no zone and writes only local times: refused with a way out.
+    let fosdem = dir.join("pentabarf_fosdem-2021_schedule.xml");
+    let out = app.cli(&["schedule", "import", fosdem.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--timezone"));
+}

@@ -233,7 +233,7 @@ async fn an_upload_over_the_size_limit_is_refused_while_reading() {
         .text()
         .await
         .unwrap()
-        .contains("larger than the limit of 4096 bytes"));
+        .contains("more than the limit of 4096 bytes"));
 }
 
 #[tokio::test]
