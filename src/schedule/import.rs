@@ -32,7 +32,9 @@ pub enum ImportError {
         cause: String,
     },
     /// The input is larger than allowed.
-    #[error("{source_name}: file: input is more than the limit of {limit} bytes (schedule.max_bytes)")]
+    #[error(
+        "{source_name}: file: input is more than the limit of {limit} bytes (schedule.max_bytes)"
+    )]
     TooLarge {
         /// File name or URL.
         source_name: String,

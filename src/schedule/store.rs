@@ -78,6 +78,45 @@ pub struct StoredSession {
     pub day: Option<String>,
 }
 
+/// Rows per multi-row statement.
+const CHUNK: usize = 100;
+
+/// `($1, $2), ($3, $4)` for `rows` rows of `width` values starting at `$first`; for
+/// `width == 1`, a plain list `$1, $2, …` (for `in (...)`).
+fn placeholders(first: usize, rows: usize, width: usize) -> String {
+    let mut out = String::new();
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        let cols: Vec<String> = (0..width)
+            .map(|c| format!("${}", first + r * width + c))
+            .collect();
+        if width == 1 {
+            out.push_str(&cols[0]);
+        } else {
+            out.push('(');
+            out.push_str(&cols.join(", "));
+            out.push(')');
+        }
+    }
+    out
+}
+
+/// Binds a list of ids in order.
+trait BindAll<'q> {
+    fn bind_all_i64(self, values: &[i64]) -> Self;
+}
+
+impl<'q> BindAll<'q> for sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    fn bind_all_i64(mut self, values: &[i64]) -> Self {
+        for v in values {
+            self = self.bind(*v);
+        }
+        self
+    }
+}
+
 const SESSION_COLUMNS: &str = "id, key, guid, title, subtitle, starts_at, ends_at, room, track, \
                                kind, language, abstract, description, url, day";
 
@@ -113,16 +152,12 @@ async fn attach_persons(db: &Db, sessions: &mut [StoredSession]) -> Result<(), s
         .collect::<Vec<_>>()
         .chunks(500)
     {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "select session_id, position, name from session_persons \
              where session_id in ({}) order by session_id, position",
-            placeholders.join(", ")
+            placeholders(1, chunk.len(), 1)
         );
-        let mut q = sqlx::query(&sql);
-        for id in chunk {
-            q = q.bind(*id);
-        }
+        let q = sqlx::query(&sql).bind_all_i64(chunk);
         for row in q.fetch_all(db.pool()).await? {
             let sid: i64 = row.try_get("session_id")?;
             if let Some(&i) = index.get(&sid) {
@@ -208,10 +243,9 @@ pub async fn any_session_in_rooms_between(
     if rooms.is_empty() {
         return Ok(false);
     }
-    let placeholders: Vec<String> = (3..3 + rooms.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "select count(*) as n from sessions where starts_at < $1 and ends_at > $2 and room in ({})",
-        placeholders.join(", ")
+        placeholders(3, rooms.len(), 1)
     );
     let mut q = sqlx::query(&sql)
         .bind(to_db_time(to))
@@ -295,70 +329,103 @@ pub async fn replace_schedule(
     let changes = diff(&existing, &parsed.sessions);
     let existing: HashMap<&str, &StoredSession> =
         existing.iter().map(|s| (s.key.as_str(), s)).collect();
-    let mut tx = db.pool().begin().await?;
     let mut seen: HashSet<&str> = HashSet::new();
+    let mut to_write: Vec<&ParsedSession> = Vec::new();
+    let mut rewritten_ids: Vec<i64> = Vec::new();
     for s in &parsed.sessions {
         seen.insert(s.key.as_str());
-        if existing
-            .get(s.key.as_str())
-            .is_some_and(|old| same_content(old, s))
-        {
-            continue;
+        match existing.get(s.key.as_str()) {
+            Some(old) if same_content(old, s) => {}
+            Some(old) => {
+                rewritten_ids.push(old.id);
+                to_write.push(s);
+            }
+            None => to_write.push(s),
         }
-        let row = sqlx::query(
+    }
+    let removed_ids: Vec<i64> = existing
+        .iter()
+        .filter(|(key, _)| !seen.contains(*key))
+        .map(|(_, old)| old.id)
+        .collect();
+
+    let mut tx = db.pool().begin().await?;
+    // Speakers of changed and removed sessions are rewritten or dropped.
+    for chunk in rewritten_ids.chunks(CHUNK).chain(removed_ids.chunks(CHUNK)) {
+        sqlx::query(&format!(
+            "delete from session_persons where session_id in ({})",
+            placeholders(1, chunk.len(), 1)
+        ))
+        .bind_all_i64(chunk)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for chunk in removed_ids.chunks(CHUNK) {
+        sqlx::query(&format!(
+            "delete from sessions where id in ({})",
+            placeholders(1, chunk.len(), 1)
+        ))
+        .bind_all_i64(chunk)
+        .execute(&mut *tx)
+        .await?;
+    }
+    // Sessions: multi-row upserts, 14 values each (well below both engines' bind limits).
+    let mut ids: HashMap<String, i64> = HashMap::new();
+    for chunk in to_write.chunks(CHUNK) {
+        let sql = format!(
             "insert into sessions (key, guid, title, subtitle, starts_at, ends_at, room, track, \
-             kind, language, abstract, description, url, day) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+             kind, language, abstract, description, url, day) values {} \
              on conflict (key) do update set guid = excluded.guid, title = excluded.title, \
              subtitle = excluded.subtitle, starts_at = excluded.starts_at, \
              ends_at = excluded.ends_at, room = excluded.room, track = excluded.track, \
              kind = excluded.kind, language = excluded.language, abstract = excluded.abstract, \
              description = excluded.description, url = excluded.url, day = excluded.day \
-             returning id",
-        )
-        .bind(s.key.as_str())
-        .bind(s.guid.as_deref())
-        .bind(s.title.as_str())
-        .bind(s.subtitle.as_deref())
-        .bind(to_db_time(s.start))
-        .bind(to_db_time(s.end))
-        .bind(s.room.as_str())
-        .bind(s.track.as_deref())
-        .bind(s.kind.as_deref())
-        .bind(s.language.as_deref())
-        .bind(s.abstract_text.as_deref())
-        .bind(s.description.as_deref())
-        .bind(s.url.as_deref())
-        .bind(s.day.map(|d| d.to_string()))
-        .fetch_one(&mut *tx)
-        .await?;
-        let id: i64 = row.try_get("id")?;
-        sqlx::query("delete from session_persons where session_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        for (pos, name) in s.persons.iter().enumerate() {
-            sqlx::query(
-                "insert into session_persons (session_id, position, name) values ($1, $2, $3)",
-            )
-            .bind(id)
-            .bind(pos as i64)
-            .bind(name.as_str())
-            .execute(&mut *tx)
-            .await?;
+             returning id, key",
+            placeholders(1, chunk.len(), 14)
+        );
+        let mut q = sqlx::query(&sql);
+        for s in chunk {
+            q = q
+                .bind(s.key.as_str())
+                .bind(s.guid.as_deref())
+                .bind(s.title.as_str())
+                .bind(s.subtitle.as_deref())
+                .bind(to_db_time(s.start))
+                .bind(to_db_time(s.end))
+                .bind(s.room.as_str())
+                .bind(s.track.as_deref())
+                .bind(s.kind.as_deref())
+                .bind(s.language.as_deref())
+                .bind(s.abstract_text.as_deref())
+                .bind(s.description.as_deref())
+                .bind(s.url.as_deref())
+                .bind(s.day.map(|d| d.to_string()));
+        }
+        for row in q.fetch_all(&mut *tx).await? {
+            ids.insert(row.try_get("key")?, row.try_get("id")?);
         }
     }
-    for (key, old) in &existing {
-        if !seen.contains(key) {
-            sqlx::query("delete from session_persons where session_id = $1")
-                .bind(old.id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("delete from sessions where id = $1")
-                .bind(old.id)
-                .execute(&mut *tx)
-                .await?;
+    // Speakers: multi-row inserts.
+    let persons: Vec<(i64, i64, &str)> = to_write
+        .iter()
+        .filter_map(|s| ids.get(&s.key).map(|id| (*id, s)))
+        .flat_map(|(id, s)| {
+            s.persons
+                .iter()
+                .enumerate()
+                .map(move |(pos, name)| (id, pos as i64, name.as_str()))
+        })
+        .collect();
+    for chunk in persons.chunks(CHUNK * 2) {
+        let sql = format!(
+            "insert into session_persons (session_id, position, name) values {}",
+            placeholders(1, chunk.len(), 3)
+        );
+        let mut q = sqlx::query(&sql);
+        for (id, pos, name) in chunk {
+            q = q.bind(*id).bind(*pos).bind(*name);
         }
+        q.execute(&mut *tx).await?;
     }
     sqlx::query(
         "insert into schedule_imports (imported_at, source, conference_title, time_zone, \
