@@ -183,6 +183,14 @@ pub async fn sessions_between(
         .bind(to_db_time(from))
         .fetch_all(db.pool())
         .await?;
+    sessions_with_persons(db, &rows).await
+}
+
+/// Decodes session rows and attaches their speakers.
+async fn sessions_with_persons(
+    db: &Db,
+    rows: &[AnyRow],
+) -> Result<Vec<StoredSession>, sqlx::Error> {
     let mut out = rows
         .iter()
         .map(session_from_row)
@@ -212,12 +220,7 @@ pub async fn session_by_id(db: &Db, id: i64) -> Result<Option<StoredSession>, sq
     let row = sqlx::query(&sql).bind(id).fetch_optional(db.pool()).await?;
     match row {
         None => Ok(None),
-        Some(row) => {
-            let mut s = [session_from_row(&row)?];
-            attach_persons(db, &mut s).await?;
-            let [s] = s;
-            Ok(Some(s))
-        }
+        Some(row) => Ok(sessions_with_persons(db, &[row]).await?.pop()),
     }
 }
 
@@ -225,12 +228,7 @@ pub async fn session_by_id(db: &Db, id: i64) -> Result<Option<StoredSession>, sq
 pub async fn all_sessions(db: &Db) -> Result<Vec<StoredSession>, sqlx::Error> {
     let sql = format!("select {SESSION_COLUMNS} from sessions order by starts_at, room, id");
     let rows = sqlx::query(&sql).fetch_all(db.pool()).await?;
-    let mut out = rows
-        .iter()
-        .map(session_from_row)
-        .collect::<Result<Vec<_>, _>>()?;
-    attach_persons(db, &mut out).await?;
-    Ok(out)
+    sessions_with_persons(db, &rows).await
 }
 
 /// True when a session in one of `rooms` runs at some instant of `[from, to)`.
