@@ -13,10 +13,13 @@ use actix_session::storage::CookieSessionStore;
 use actix_session::SessionMiddleware;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
+use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use secrecy::ExposeSecret;
 use tracing_actix_web::TracingLogger;
+
+use crate::web::RouteSpan;
 
 use crate::bbb::{BbbClient, Endpoint, Timeouts};
 use crate::config::Settings;
@@ -129,6 +132,15 @@ impl Application {
             rooms,
             status,
         });
+        if settings.session_key.is_none()
+            && (!settings.database_url.is_sqlite() || settings.public_url.scheme() == "https")
+        {
+            anyhow::bail!(
+                "server.session_key must be set (at least 32 characters, the same on every \
+                 instance) when hallway runs on PostgreSQL or behind https; without it every \
+                 instance signs cookies with its own random key and logins break"
+            );
+        }
         let key = match &settings.session_key {
             Some(k) => Key::derive_from(k.expose_secret().as_bytes()),
             None => {
@@ -154,7 +166,18 @@ impl Application {
                         )
                         .build(),
                 )
-                .wrap(TracingLogger::default())
+                .wrap(
+                    DefaultHeaders::new()
+                        .add((
+                            "Content-Security-Policy",
+                            "default-src 'self'; style-src 'self' 'unsafe-inline'; \
+                             img-src 'self' data:; object-src 'none'; base-uri 'none'; \
+                             frame-ancestors 'none'",
+                        ))
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "same-origin")),
+                )
+                .wrap(TracingLogger::<RouteSpan>::new())
                 .app_data(state.clone())
                 .app_data(
                     web::FormConfig::default()

@@ -48,6 +48,7 @@ pub struct RawSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct RawSchedule {
     /// URL of the schedule export to pull periodically (frab XML/JSON, Indico JSON, iCal).
+    #[serde(serialize_with = "redact_opt_url")]
     pub url: Option<String>,
     /// Seconds between two pulls of `url`.
     pub pull_interval_secs: u64,
@@ -304,15 +305,9 @@ impl DatabaseUrl {
     pub fn expose(&self) -> &str {
         self.0.expose_secret()
     }
-    /// The URL with any password replaced.
+    /// The URL with any password and query values replaced.
     pub fn redacted(&self) -> String {
-        match Url::parse(self.expose()) {
-            Ok(mut u) if u.password().is_some() => {
-                let _ = u.set_password(Some("redacted"));
-                u.to_string()
-            }
-            _ => self.expose().to_owned(),
-        }
+        redact_url(self.expose())
     }
     /// True for `sqlite:` URLs.
     pub fn is_sqlite(&self) -> bool {
@@ -443,7 +438,7 @@ impl RawSettings {
                 );
             }
             for name in &r.schedule_rooms {
-                if !mapped.insert(name.clone()) {
+                if !mapped.insert(crate::rooms::normalise(name)) {
                     bail!(
                         "rooms[{i}] ('{}'): schedule room '{name}' is already mapped to another room",
                         r.slug
@@ -514,6 +509,33 @@ impl Settings {
     }
 }
 
+/// A URL fit for logs and pages: the password and every query value (API keys and tokens of
+/// Indico or pretalx exports live there) are replaced by `redacted`.
+pub fn redact_url(raw: &str) -> String {
+    let Ok(mut u) = Url::parse(raw) else {
+        return raw.to_owned();
+    };
+    if u.password().is_some() {
+        let _ = u.set_password(Some("redacted"));
+    }
+    if u.query().is_some() {
+        let keys: Vec<String> = u.query_pairs().map(|(k, _)| k.into_owned()).collect();
+        let mut q = u.query_pairs_mut();
+        q.clear();
+        for k in keys {
+            q.append_pair(&k, "redacted");
+        }
+    }
+    u.to_string()
+}
+
+fn redact_opt_url<S: Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(u) => s.serialize_str(&redact_url(u)),
+        None => s.serialize_none(),
+    }
+}
+
 /// Parses an IANA zone name (backward-compatible links such as `Asia/Calcutta` included).
 pub fn parse_zone(s: &str) -> anyhow::Result<Tz> {
     s.trim()
@@ -564,8 +586,11 @@ mod tests {
         let mut raw = RawSettings::example().unwrap();
         raw.server.session_key = Some(SecretString::from("k".repeat(40)));
         raw.database.url = "postgres://u:hunter2@db/hallway".into();
+        raw.schedule.url = Some("https://indico.example/export/timetable/7.json?ak=s3cr3t".into());
         let printed = raw.to_redacted_toml().unwrap();
         assert!(!printed.contains("hunter2"));
+        assert!(!printed.contains("s3cr3t"));
+        assert!(printed.contains("ak=redacted"));
         assert!(!printed.contains(&"k".repeat(40)));
         for s in &RawSettings::example().unwrap().bbb.servers {
             assert!(!printed.contains(s.secret.expose_secret()));

@@ -89,7 +89,8 @@ impl ResponseError for AppError {
             }
             AppError::NotFound => (
                 "Not found",
-                "There is nothing at this address. It may have been removed from the schedule."
+                "There is nothing at this address. If it was a session, it may have been removed \
+                 from the schedule."
                     .to_string(),
             ),
             AppError::Forbidden(why) => ("Not allowed", why.clone()),

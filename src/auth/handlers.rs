@@ -137,9 +137,9 @@ pub async fn admin_link(ctx: PageCtx, token: web::Path<String>) -> AppResult<Htt
     render::page(&ctx, &page)
 }
 
-/// The admin login confirmation form.
+/// A form that carries nothing but its CSRF token (admin confirmation, logout).
 #[derive(Deserialize)]
-pub struct AdminForm {
+pub struct CsrfForm {
     csrf: String,
 }
 
@@ -148,7 +148,7 @@ pub struct AdminForm {
 pub async fn admin_login(
     ctx: PageCtx,
     token: web::Path<String>,
-    form: web::Form<AdminForm>,
+    form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
     ctx.session.verify_csrf(&form.csrf)?;
     let name = store::redeem_admin_token(&ctx.state.db, &token, Utc::now())
@@ -164,7 +164,7 @@ pub async fn admin_login(
 
 /// Logs out.
 #[post("/logout")]
-pub async fn logout(ctx: PageCtx, form: web::Form<AdminForm>) -> AppResult<HttpResponse> {
+pub async fn logout(ctx: PageCtx, form: web::Form<CsrfForm>) -> AppResult<HttpResponse> {
     ctx.session.verify_csrf(&form.csrf)?;
     ctx.session.log_out();
     Ok(render::see_other("/"))

@@ -9,7 +9,7 @@
 //! server: the browser only sees the signed URL.
 
 use actix_web::{post, web, HttpResponse};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -35,12 +35,35 @@ pub struct JoinForm {
     next: Option<String>,
 }
 
-/// A local path safe to redirect to ("/..." but not "//host").
+/// A local path safe to redirect to: "/..." that stays on this host once a browser has parsed
+/// it (no "//host", no backslashes, no whitespace or control characters, which browsers strip).
 pub fn safe_next(next: Option<&str>) -> String {
+    let ok = |n: &str| {
+        let base = url::Url::parse("http://hallway.invalid/").ok();
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && !n.contains('\\')
+            && !n.chars().any(|c| c.is_control() || c.is_whitespace())
+            && base
+                .and_then(|b| b.join(n).ok())
+                .is_some_and(|u| u.host_str() == Some("hallway.invalid"))
+    };
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n) if ok(n) => n.to_owned(),
         _ => "/".to_owned(),
     }
+}
+
+/// Whether a session's room is open to attendees at `now`: from [`OPENS_BEFORE`] the start
+/// until the end. Admins may open it any time before the end. The now page, the session page
+/// and the join check all use this one rule.
+pub fn session_is_joinable(
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    now: DateTime<Utc>,
+    is_admin: bool,
+) -> bool {
+    now < end && (is_admin || start - OPENS_BEFORE <= now)
 }
 
 fn derived_password(secret: &str, meeting_id: &str, role: &str) -> String {
@@ -54,16 +77,20 @@ fn derived_password(secret: &str, meeting_id: &str, role: &str) -> String {
     hex::encode(h.finalize())[..16].to_owned()
 }
 
-/// True when a session is running in the room or starts within [`OPENS_BEFORE`].
+/// True when a session of this room is joinable for attendees now (see
+/// [`session_is_joinable`]); rooms are matched as the pages match them.
 pub async fn session_room_is_open(state: &AppState, room: &RoomSettings) -> AppResult<bool> {
     let now = Utc::now();
-    Ok(schedule_store::any_session_in_rooms_between(
-        &state.db,
-        &room.schedule_rooms,
-        now,
-        now + OPENS_BEFORE,
-    )
-    .await?)
+    let near =
+        schedule_store::sessions_between(&state.db, now, now + OPENS_BEFORE + Duration::seconds(1))
+            .await?;
+    Ok(near.iter().any(|s| {
+        state
+            .rooms
+            .for_schedule_room(&s.room)
+            .is_some_and(|r| r.slug == room.slug)
+            && session_is_joinable(s.start, s.end, now, false)
+    }))
 }
 
 /// Creates (or finds) the room's meeting and redirects to BBB.
@@ -203,6 +230,15 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        for bad in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
+            "/\\evil",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(Some("/?tz=Asia/Tokyo")), "/?tz=Asia/Tokyo");
     }
 
     #[test]

@@ -21,7 +21,8 @@ pub struct RoomDirectory {
     meeting_prefix: String,
 }
 
-fn normalise(name: &str) -> String {
+/// How schedule room names are compared: case and runs of white space do not matter.
+pub fn normalise(name: &str) -> String {
     name.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")

@@ -1,7 +1,8 @@
 //! SQL for rooms: which BBB server each room is pinned to right now.
 //!
 //! `config_server` remembers what the configuration said at the last sync, so a changed pin in
-//! the configuration wins, while a pin moved at run time (failover) survives a restart.
+//! the configuration wins, while a pin moved at run time would survive a restart. (Moving rooms
+//! off a dead server is not built yet; `server` is where it will write.)
 
 use chrono::Utc;
 use sqlx::Row;

@@ -77,6 +77,7 @@ async fn page(ctx: &PageCtx, result: Option<UploadResult>) -> AppResult<AdminSch
     } else {
         store::pull_state(&state.db, &pull_url).await?
     };
+    let pull_url = config::redact_url(&pull_url);
     let unmapped = store::schedule_rooms(&state.db)
         .await?
         .into_iter()

@@ -14,6 +14,8 @@ use crate::schedule::store::StoredSession;
 /// One session named in a diff.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DiffEntry {
+    /// The session's stable key.
+    pub key: String,
     /// Title (the new one where it changed).
     pub title: String,
     /// Start (the new one where it changed).
@@ -85,7 +87,7 @@ impl ScheduleDiff {
 
     /// Sessions touched in any way (a session moved in time and room counts once).
     pub fn changed_sessions(&self) -> usize {
-        let mut keys: HashSet<(&str, DateTime<Utc>, &str)> = HashSet::new();
+        let mut keys: HashSet<&str> = HashSet::new();
         for e in self
             .moved_time
             .iter()
@@ -93,7 +95,7 @@ impl ScheduleDiff {
             .chain(self.moved_room.iter().map(|m| &m.session))
             .chain(self.retitled.iter().map(|m| &m.session))
         {
-            keys.insert((e.title.as_str(), e.start, e.room.as_str()));
+            keys.insert(e.key.as_str());
         }
         keys.len() + self.other_changes
     }
@@ -115,6 +117,7 @@ impl ScheduleDiff {
 
 fn entry_new(s: &ParsedSession) -> DiffEntry {
     DiffEntry {
+        key: s.key.clone(),
         title: s.title.clone(),
         start: s.start,
         room: s.room.clone(),
@@ -178,6 +181,7 @@ pub fn diff(old: &[StoredSession], new: &[ParsedSession]) -> ScheduleDiff {
     for o in old {
         if !seen.contains(o.key.as_str()) {
             d.removed.push(DiffEntry {
+                key: o.key.clone(),
                 title: o.title.clone(),
                 start: o.start,
                 room: o.room.clone(),

@@ -7,8 +7,9 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
+use crate::config::RoomSettings;
 use crate::error::{AppError, AppResult};
-use crate::rooms::handlers::OPENS_BEFORE;
+use crate::rooms::handlers::{session_is_joinable, OPENS_BEFORE};
 use crate::rooms::model::RoomKind;
 use crate::schedule::store::{self, StoredSession};
 use crate::web::layout::{Layout, PageCtx};
@@ -18,7 +19,8 @@ use crate::web::{render, time};
 const SLOT: Duration = Duration::minutes(15);
 /// How far ahead the now page looks.
 const AHEAD: Duration = Duration::hours(4);
-/// How far back a running session may have started and still be shown from its start.
+/// How far back the grid reaches to show running sessions from their start (longer-running
+/// sessions are shown clipped at the top).
 const BEHIND: Duration = Duration::hours(3);
 
 /// Start and end of a session, written for the page.
@@ -164,9 +166,15 @@ fn slots_between(a: DateTime<Utc>, b: DateTime<Utc>) -> usize {
     ((b - a).num_seconds().max(0) / SLOT.num_seconds()) as usize
 }
 
-/// Whether the join button shows for a session at real time `now`.
-fn joinable(s: &StoredSession, now: DateTime<Utc>) -> bool {
-    s.start - OPENS_BEFORE <= now && now < s.end
+/// Whether the join button shows for a session in `room` at real time `now`.
+fn joinable(
+    s: &StoredSession,
+    room: Option<&RoomSettings>,
+    now: DateTime<Utc>,
+    is_admin: bool,
+) -> bool {
+    room.is_some_and(|r| r.kind != RoomKind::Private || is_admin)
+        && session_is_joinable(s.start, s.end, now, is_admin)
 }
 
 /// `GET /`: what is on now and in the next hours.
@@ -186,6 +194,7 @@ pub async fn now_page(ctx: PageCtx, q: web::Query<NowQuery>) -> AppResult<HttpRe
     };
     let state = &ctx.state;
     let tz = ctx.zone.tz;
+    let is_admin = ctx.layout.is_admin();
     let mut win_start = floor_slot(at);
     let win_end = win_start + AHEAD;
     let sessions = store::sessions_between(&state.db, win_start - BEHIND, win_end).await?;
@@ -252,12 +261,11 @@ pub async fn now_page(ctx: PageCtx, q: web::Query<NowQuery>) -> AppResult<HttpRe
                 row_start: first + 2,
                 row_end: last + 2,
                 running: s.start <= real_now && real_now < s.end,
-                joinable: room.is_some() && joinable(s, real_now),
+                joinable: joinable(s, room, real_now, is_admin),
                 room_slug: room.map(|r| r.slug.to_string()).unwrap_or_default(),
             }
         })
         .collect::<Vec<_>>();
-    let is_admin = ctx.layout.is_admin();
     let open_rooms = state
         .rooms
         .all()
@@ -351,8 +359,19 @@ pub struct SessionPage {
     pub joinable: bool,
     /// Already over.
     pub over: bool,
-    /// Link to the source system.
+    /// Link to the source system (http/https only; empty otherwise).
     pub url: String,
+    /// Minutes before a session its room opens.
+    pub opens_minutes: i64,
+}
+
+/// `u` if it is an absolute http(s) URL, else empty: imported links must not become
+/// `javascript:` or `data:` hrefs.
+pub fn http_link(u: Option<&str>) -> String {
+    u.and_then(|u| url::Url::parse(u.trim()).ok())
+        .filter(|u| u.scheme() == "http" || u.scheme() == "https")
+        .map(|u| u.to_string())
+        .unwrap_or_default()
 }
 
 /// Turns imported text (HTML, or plain text with blank-line paragraphs) into safe HTML.
@@ -416,9 +435,10 @@ pub async fn session_page(ctx: PageCtx, id: web::Path<String>) -> AppResult<Http
             .map(|u| u.to_string())
             .unwrap_or_default(),
         running: s.start <= now && now < s.end,
-        joinable: room.is_some() && joinable(&s, now),
+        joinable: joinable(&s, room, now, ctx.layout.is_admin()),
         over: s.end <= now,
-        url: s.url.clone().unwrap_or_default(),
+        url: http_link(s.url.as_deref()),
+        opens_minutes: OPENS_BEFORE.num_minutes(),
     };
     render::page(&ctx, &page)
 }
@@ -468,5 +488,16 @@ mod tests {
             "<p>a &lt; b &amp; c</p><p>next</p>"
         );
         assert_eq!(sanitise(None), "");
+    }
+
+    #[test]
+    fn only_http_links_from_a_schedule_are_rendered() {
+        assert_eq!(http_link(Some("javascript:alert(1)")), "");
+        assert_eq!(http_link(Some("data:text/html,x")), "");
+        assert_eq!(http_link(Some("/relative")), "");
+        assert_eq!(
+            http_link(Some("https://pretalx.example/t/1/")),
+            "https://pretalx.example/t/1/"
+        );
     }
 }

@@ -166,7 +166,7 @@ pub async fn read_body_limited(
     let mut resp = resp;
     while let Some(chunk) = resp.chunk().await.map_err(|e| ImportError::Read {
         source_name: source_name.to_owned(),
-        cause: crate::error::error_chain(&e),
+        cause: crate::error::error_chain(&e.without_url()),
     })? {
         if buf.len() + chunk.len() > max_bytes {
             return Err(too_large());
@@ -178,7 +178,7 @@ pub async fn read_body_limited(
 
 /// Fetches a schedule URL (no conditional headers).
 pub async fn fetch_url(url: &Url, max_bytes: usize) -> Result<Vec<u8>, ImportError> {
-    let source_name = url.to_string();
+    let source_name = crate::config::redact_url(url.as_str());
     let client = http_client().map_err(|e| ImportError::Read {
         source_name: source_name.clone(),
         cause: e.to_string(),
@@ -189,7 +189,7 @@ pub async fn fetch_url(url: &Url, max_bytes: usize) -> Result<Vec<u8>, ImportErr
         .await
         .map_err(|e| ImportError::Read {
             source_name: source_name.clone(),
-            cause: crate::error::error_chain(&e),
+            cause: crate::error::error_chain(&e.without_url()),
         })?;
     if !resp.status().is_success() {
         return Err(ImportError::Read {
@@ -197,7 +197,7 @@ pub async fn fetch_url(url: &Url, max_bytes: usize) -> Result<Vec<u8>, ImportErr
             cause: format!("the server answered HTTP {}", resp.status()),
         });
     }
-    read_body_limited(resp, url.as_str(), max_bytes).await
+    read_body_limited(resp, &source_name, max_bytes).await
 }
 
 /// The HTTP client for schedule downloads: bounded in time, following a few redirects.
@@ -217,13 +217,17 @@ pub async fn import_source(
     opts: &ImportOptions,
     rooms: Option<&RoomDirectory>,
 ) -> Result<ImportReport, ImportError> {
-    let bytes = match Url::parse(source) {
-        Ok(url) if url.scheme() == "http" || url.scheme() == "https" => {
-            fetch_url(&url, opts.max_bytes).await?
-        }
-        _ => read_file_limited(Path::new(source), opts.max_bytes).await?,
+    let (bytes, shown) = match Url::parse(source) {
+        Ok(url) if url.scheme() == "http" || url.scheme() == "https" => (
+            fetch_url(&url, opts.max_bytes).await?,
+            crate::config::redact_url(source),
+        ),
+        _ => (
+            read_file_limited(Path::new(source), opts.max_bytes).await?,
+            source.to_owned(),
+        ),
     };
-    import_bytes(db, &bytes, source, opts, rooms).await
+    import_bytes(db, &bytes, &shown, opts, rooms).await
 }
 
 /// Reads, parses and stores the schedule file at `path`.
@@ -395,10 +399,11 @@ pub fn shift_to_now(parsed: &mut ParsedSchedule, now: DateTime<Utc>) {
         .unwrap_or(now);
     let delta = target - first;
     for s in &mut parsed.sessions {
+        let days = ((s.start + delta).date_naive() - s.start.date_naive()).num_days();
         s.start += delta;
         s.end += delta;
         if let Some(day) = s.day.as_mut() {
-            *day += Duration::days(delta.num_days());
+            *day += Duration::days(days);
         }
     }
 }

@@ -38,6 +38,8 @@ pub struct Puller {
     opts: ImportOptions,
     rooms: Arc<RoomDirectory>,
     client: reqwest::Client,
+    /// The URL as logs and pages may show it.
+    shown: String,
 }
 
 impl Puller {
@@ -50,6 +52,7 @@ impl Puller {
     ) -> anyhow::Result<Self> {
         Ok(Self {
             db,
+            shown: crate::config::redact_url(url.as_str()),
             url,
             opts,
             rooms,
@@ -85,8 +88,8 @@ impl Puller {
         let outcome = match req.send().await {
             Err(e) => PullOutcome::Failed(format!(
                 "cannot fetch {}: {}",
-                self.url,
-                crate::error::error_chain(&e)
+                self.shown,
+                crate::error::error_chain(&e.without_url())
             )),
             Ok(resp) if resp.status() == StatusCode::NOT_MODIFIED => {
                 if let Some(p) = &prev {
@@ -96,7 +99,7 @@ impl Puller {
                 PullOutcome::NotModified
             }
             Ok(resp) if !resp.status().is_success() => {
-                PullOutcome::Failed(format!("{} answered HTTP {}", self.url, resp.status()))
+                PullOutcome::Failed(format!("{} answered HTTP {}", self.shown, resp.status()))
             }
             Ok(resp) => {
                 let header = |name| {
@@ -143,11 +146,11 @@ impl Puller {
             PullOutcome::Imported(summary) => {
                 state.ok = true;
                 state.message = format!("imported: {summary}");
-                tracing::info!(url = %self.url, %summary, "schedule pulled");
+                tracing::info!(url = %self.shown, %summary, "schedule pulled");
             }
             PullOutcome::Failed(why) => {
                 state.message = format!("{why} (the previous schedule stays live)");
-                tracing::warn!(url = %self.url, error = %why, "schedule pull failed");
+                tracing::warn!(url = %self.shown, error = %why, "schedule pull failed");
             }
         }
         if let Err(e) = store::record_pull(&self.db, &state).await {

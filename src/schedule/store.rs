@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
 use sqlx::Row;
 
 use crate::db::{from_db_time, to_db_time, Db};
@@ -141,7 +142,10 @@ fn session_from_row(row: &AnyRow) -> Result<StoredSession, sqlx::Error> {
     })
 }
 
-async fn attach_persons(db: &Db, sessions: &mut [StoredSession]) -> Result<(), sqlx::Error> {
+async fn attach_persons(
+    conn: &mut AnyConnection,
+    sessions: &mut [StoredSession],
+) -> Result<(), sqlx::Error> {
     let mut index: HashMap<i64, usize> = HashMap::new();
     for (i, s) in sessions.iter().enumerate() {
         index.insert(s.id, i);
@@ -158,7 +162,7 @@ async fn attach_persons(db: &Db, sessions: &mut [StoredSession]) -> Result<(), s
             placeholders(1, chunk.len(), 1)
         );
         let q = sqlx::query(&sql).bind_all_i64(chunk);
-        for row in q.fetch_all(db.pool()).await? {
+        for row in q.fetch_all(&mut *conn).await? {
             let sid: i64 = row.try_get("session_id")?;
             if let Some(&i) = index.get(&sid) {
                 sessions[i].persons.push(row.try_get("name")?);
@@ -191,12 +195,27 @@ async fn sessions_with_persons(
     db: &Db,
     rows: &[AnyRow],
 ) -> Result<Vec<StoredSession>, sqlx::Error> {
+    let mut conn = db.pool().acquire().await?;
+    decode_with_persons(&mut conn, rows).await
+}
+
+async fn decode_with_persons(
+    conn: &mut AnyConnection,
+    rows: &[AnyRow],
+) -> Result<Vec<StoredSession>, sqlx::Error> {
     let mut out = rows
         .iter()
         .map(session_from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    attach_persons(db, &mut out).await?;
+    attach_persons(conn, &mut out).await?;
     Ok(out)
+}
+
+/// Every session, read on `conn` (inside an import's transaction).
+async fn all_sessions_on(conn: &mut AnyConnection) -> Result<Vec<StoredSession>, sqlx::Error> {
+    let sql = format!("select {SESSION_COLUMNS} from sessions order by starts_at, room, id");
+    let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
+    decode_with_persons(conn, &rows).await
 }
 
 /// The first session starting at or after `t`.
@@ -226,33 +245,8 @@ pub async fn session_by_id(db: &Db, id: i64) -> Result<Option<StoredSession>, sq
 
 /// Every session, by start time then room.
 pub async fn all_sessions(db: &Db) -> Result<Vec<StoredSession>, sqlx::Error> {
-    let sql = format!("select {SESSION_COLUMNS} from sessions order by starts_at, room, id");
-    let rows = sqlx::query(&sql).fetch_all(db.pool()).await?;
-    sessions_with_persons(db, &rows).await
-}
-
-/// True when a session in one of `rooms` runs at some instant of `[from, to)`.
-pub async fn any_session_in_rooms_between(
-    db: &Db,
-    rooms: &[String],
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<bool, sqlx::Error> {
-    if rooms.is_empty() {
-        return Ok(false);
-    }
-    let sql = format!(
-        "select count(*) as n from sessions where starts_at < $1 and ends_at > $2 and room in ({})",
-        placeholders(3, rooms.len(), 1)
-    );
-    let mut q = sqlx::query(&sql)
-        .bind(to_db_time(to))
-        .bind(to_db_time(from));
-    for r in rooms {
-        q = q.bind(r.as_str());
-    }
-    let n: i64 = q.fetch_one(db.pool()).await?.try_get("n")?;
-    Ok(n > 0)
+    let mut conn = db.pool().acquire().await?;
+    all_sessions_on(&mut conn).await
 }
 
 /// The latest import's conference data, if anything was imported.
@@ -316,14 +310,20 @@ pub async fn preview(db: &Db, parsed: &ParsedSchedule) -> Result<ScheduleDiff, s
 /// Replaces the stored schedule with `parsed` in one transaction.
 ///
 /// Sessions keep their row id when their key is unchanged; unchanged sessions are not
-/// rewritten. On any error the transaction is rolled back and the previous schedule stays live.
+/// rewritten. Imports are serialised by updating the `schedule_lock` row first, and the stored
+/// schedule is read inside the transaction, so concurrent imports each see the previous one's
+/// result. On any error the transaction is rolled back and the previous schedule stays live.
 pub async fn replace_schedule(
     db: &Db,
     parsed: &ParsedSchedule,
     source: ImportSource<'_>,
     now: DateTime<Utc>,
 ) -> Result<ScheduleDiff, sqlx::Error> {
-    let existing = all_sessions(db).await?;
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("update schedule_lock set generation = generation + 1 where id = 1")
+        .execute(&mut *tx)
+        .await?;
+    let existing = all_sessions_on(&mut tx).await?;
     let changes = diff(&existing, &parsed.sessions);
     let existing: HashMap<&str, &StoredSession> =
         existing.iter().map(|s| (s.key.as_str(), s)).collect();
@@ -347,7 +347,6 @@ pub async fn replace_schedule(
         .map(|(_, old)| old.id)
         .collect();
 
-    let mut tx = db.pool().begin().await?;
     // Speakers of changed and removed sessions are rewritten or dropped.
     for chunk in rewritten_ids.chunks(CHUNK).chain(removed_ids.chunks(CHUNK)) {
         sqlx::query(&format!(

@@ -104,14 +104,20 @@ pub async fn status_page(ctx: PageCtx) -> AppResult<HttpResponse> {
     let pins: HashMap<String, String> =
         room_store::all_pins(&state.db).await?.into_iter().collect();
     let snap = state.status.latest();
-    let mut meetings: HashMap<&str, (&str, &Meeting)> = HashMap::new();
+    // The same meeting ID may be alive on two servers (e.g. after a re-pin): every copy is
+    // listed, the one on the pinned server in the room's row.
+    let mut meetings: HashMap<&str, Vec<(&str, &Meeting)>> = HashMap::new();
     if let Some(s) = &snap {
         for server in &s.servers {
             for m in &server.meetings {
-                meetings.insert(m.meeting_id.as_str(), (server.name.as_str(), m));
+                meetings
+                    .entry(m.meeting_id.as_str())
+                    .or_default()
+                    .push((server.name.as_str(), m));
             }
         }
     }
+    let mut shown: Vec<(&str, &str)> = Vec::new();
     let mut rooms = Vec::new();
     for r in state.rooms.all() {
         let mid = state.rooms.meeting_id(r.slug.as_str());
@@ -119,7 +125,18 @@ pub async fn status_page(ctx: PageCtx) -> AppResult<HttpResponse> {
             .get(r.slug.as_str())
             .cloned()
             .unwrap_or_else(|| r.server.clone());
-        let row = match meetings.get(mid.as_str()) {
+        let copies = meetings
+            .get(mid.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let chosen = copies
+            .iter()
+            .find(|(server, _)| *server == pinned)
+            .or_else(|| copies.first());
+        if let Some((server, m)) = chosen {
+            shown.push((server, m.meeting_id.as_str()));
+        }
+        let row = match chosen {
             Some((server, m)) => RoomRow {
                 name: r.name.clone(),
                 slug: r.slug.to_string(),
@@ -156,12 +173,18 @@ pub async fn status_page(ctx: PageCtx) -> AppResult<HttpResponse> {
     if let Some(s) = &snap {
         for server in &s.servers {
             for m in &server.meetings {
-                if state.rooms.by_meeting_id(&m.meeting_id).is_none() {
+                if !shown.contains(&(server.name.as_str(), m.meeting_id.as_str())) {
                     other_meetings.push(RoomRow {
                         name: m.meeting_name.clone(),
                         slug: m.meeting_id.clone(),
                         server: server.name.clone(),
-                        kind: if m.is_breakout { "breakout" } else { "other" },
+                        kind: if m.is_breakout {
+                            "breakout"
+                        } else if state.rooms.by_meeting_id(&m.meeting_id).is_some() {
+                            "second copy"
+                        } else {
+                            "other"
+                        },
                         running: m.running,
                         people: m.participant_count,
                         listen_only: m.listener_count,
@@ -175,7 +198,10 @@ pub async fn status_page(ctx: PageCtx) -> AppResult<HttpResponse> {
                 name: server.name.clone(),
                 up: server.is_up(),
                 error: server.error.clone().unwrap_or_default(),
-                rooms: pins.values().filter(|p| **p == server.name).count(),
+                rooms: pins
+                    .iter()
+                    .filter(|(slug, p)| **p == server.name && state.rooms.get(slug).is_some())
+                    .count(),
                 meetings: server.meetings.len(),
                 people: server.meetings.iter().map(|m| m.participant_count).sum(),
                 took_ms: server.took_ms,

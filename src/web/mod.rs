@@ -8,6 +8,34 @@ use actix_web::{get, web, HttpResponse};
 
 use crate::error::AppError;
 
+/// Request spans named by the matched route pattern (`/login/admin/{token}`), never by the raw
+/// path: admin-link tokens and other path secrets stay out of the logs, and span names stay
+/// low-cardinality.
+pub struct RouteSpan;
+
+impl tracing_actix_web::RootSpanBuilder for RouteSpan {
+    fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
+        let route = request
+            .match_pattern()
+            .unwrap_or_else(|| "(unmatched)".to_owned());
+        tracing::info_span!(
+            "http",
+            method = %request.method(),
+            route = %route,
+            status = tracing::field::Empty
+        )
+    }
+
+    fn on_request_end<B: actix_web::body::MessageBody>(
+        span: tracing::Span,
+        outcome: &Result<actix_web::dev::ServiceResponse<B>, actix_web::Error>,
+    ) {
+        if let Ok(response) = outcome {
+            span.record("status", response.status().as_u16());
+        }
+    }
+}
+
 /// Registers every route of the portal.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(healthz)

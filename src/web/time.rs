@@ -73,11 +73,6 @@ pub fn local_hm(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%H:%M %Z").to_string()
 }
 
-/// "Tue 15 Sep" in `tz`.
-pub fn local_day(t: DateTime<Utc>, tz: Tz) -> String {
-    t.with_timezone(&tz).format("%a %-d %b").to_string()
-}
-
 /// "Tue 15 Sep 2026, 09:00 CEST" in `tz`.
 pub fn local_full(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz)

@@ -37,6 +37,8 @@ pub struct TestApp {
     pub sims: Vec<SimServer>,
     /// A config file pointing at the same database, for CLI tests.
     pub config_path: PathBuf,
+    /// The database URL (the config file holds it redacted when it has a password).
+    pub db_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -121,6 +123,7 @@ pub async fn spawn_app_with(
         db,
         sims,
         config_path,
+        db_url,
         _dir: dir,
     }
 }
@@ -212,6 +215,7 @@ impl TestApp {
             .arg("--config")
             .arg(&self.config_path)
             .args(args)
+            .env("HALLWAY__DATABASE__URL", &self.db_url)
             .env("RUST_LOG", "error")
             .output()
             .expect("run hallway")

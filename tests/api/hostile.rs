@@ -34,6 +34,7 @@ async fn every_hostile_schedule_is_refused_with_its_message_and_nothing_changes(
             .arg(&app.config_path)
             .args(["schedule", "import", dir.join(file).to_str().unwrap()])
             .env("HALLWAY__SCHEDULE__MAX_BYTES", "65536")
+            .env("HALLWAY__DATABASE__URL", &app.db_url)
             .env("RUST_LOG", "error")
             .output()
             .unwrap();
@@ -65,6 +66,7 @@ async fn a_file_over_the_configured_limit_is_refused_before_parsing() {
         .arg(&app.config_path)
         .args(["schedule", "import", big.path().to_str().unwrap()])
         .env("HALLWAY__SCHEDULE__MAX_BYTES", "2048")
+        .env("HALLWAY__DATABASE__URL", &app.db_url)
         .output()
         .unwrap();
 

@@ -128,7 +128,7 @@ async fn a_join_without_a_valid_csrf_token_is_refused() {
 #[tokio::test]
 async fn guests_may_enter_hackrooms_but_not_the_staff_room_or_closed_session_rooms() {
     let app = spawn_app().await;
-    app.import_sample().await; // September 2026: no session is running now
+    app.import_sample().await; // September 2026: long over, nothing is running
     app.log_in_as_guest("Alice").await;
     let csrf = app.csrf().await;
 
@@ -235,4 +235,37 @@ async fn the_admin_link_command_prints_a_working_link() {
     let (status, page) = app.get(path).await;
     assert_eq!(status, 200);
     assert!(page.contains("Log in as CLI Organizer"));
+}
+
+#[tokio::test]
+async fn admins_can_open_a_session_room_early_and_guests_wait_for_it() {
+    let app = spawn_app().await;
+    app.import_sample_running_now().await;
+    // A Refereed Track session starting more than an hour from now.
+    let later = chrono::Utc::now() + chrono::Duration::hours(1);
+    let sessions: Vec<serde_json::Value> =
+        serde_json::from_slice(&app.cli(&["schedule", "show", "--json"]).stdout).unwrap();
+    let id = sessions
+        .iter()
+        .find(|s| {
+            s["room"] == "Refereed Track"
+                && chrono::DateTime::parse_from_rfc3339(s["start"].as_str().unwrap()).unwrap()
+                    > later
+        })
+        .expect("a later session")["id"]
+        .as_i64()
+        .unwrap();
+    let page = format!("/sessions/{id}");
+
+    app.log_in_as_guest("Alice").await;
+    let (_, as_guest) = app.get(&page).await;
+    app.log_in_as_admin().await;
+    let (_, as_admin) = app.get(&page).await;
+
+    assert!(attrs(&as_guest, "form[action='/rooms/refereed/join']", "action").is_empty());
+    assert!(as_guest.contains("opens 10 minutes before"));
+    assert_eq!(
+        attrs(&as_admin, "form[action='/rooms/refereed/join']", "action").len(),
+        1
+    );
 }

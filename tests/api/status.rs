@@ -113,3 +113,41 @@ async fn spawn_admin_client(app: &crate::helpers::TestApp) -> reqwest::Client {
     assert_eq!(r.status(), 303);
     client
 }
+
+#[tokio::test]
+async fn pages_carry_security_headers() {
+    let app = spawn_app().await;
+    let r = app
+        .client
+        .get(format!("{}/", app.address))
+        .send()
+        .await
+        .unwrap();
+    let h = r.headers();
+    assert!(h["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "same-origin");
+}
+
+#[tokio::test]
+async fn serving_over_https_without_a_session_key_is_refused_at_startup() {
+    let mut raw = hallway::config::RawSettings::example().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    raw.database.url = format!("sqlite://{}", dir.path().join("k.db").display());
+    raw.server.listen = "127.0.0.1:0".into();
+    raw.server.public_url = Some("https://hallway.example.org/".into());
+    raw.server.session_key = None;
+
+    let err = hallway::app::Application::build(raw.parse().unwrap())
+        .await
+        .err()
+        .expect("refused");
+
+    assert!(
+        err.to_string().contains("server.session_key must be set"),
+        "{err}"
+    );
+}
