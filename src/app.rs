@@ -47,7 +47,36 @@ pub struct AppState {
     pub status: StatusStore,
 }
 
+/// The conference as pages show it: configuration overrides first, then the last import.
+pub struct ConferenceIdentity {
+    /// Display name.
+    pub title: String,
+    /// The conference's zone (UTC when nothing names one).
+    pub tz: chrono_tz::Tz,
+    /// The last import, if any.
+    pub info: Option<crate::schedule::store::ConferenceInfo>,
+}
+
 impl AppState {
+    /// Name and zone of the conference (one small query).
+    pub async fn conference(&self) -> Result<ConferenceIdentity, sqlx::Error> {
+        let info = crate::schedule::store::conference_info(&self.db).await?;
+        Ok(ConferenceIdentity {
+            title: self
+                .settings
+                .conference_name
+                .clone()
+                .or(info.as_ref().map(|i| i.title.clone()))
+                .unwrap_or_else(|| "hallway".into()),
+            tz: self
+                .settings
+                .time_zone
+                .or(info.as_ref().and_then(|i| i.time_zone))
+                .unwrap_or(chrono_tz::Tz::UTC),
+            info,
+        })
+    }
+
     /// The endpoint of a configured server.
     pub fn endpoint(&self, name: &str) -> Option<&Endpoint> {
         self.endpoints.get(name)

@@ -267,13 +267,9 @@ pub async fn upload_schedule(ctx: PageCtx, mut form: Multipart) -> AppResult<Htt
 }
 
 async fn export_data(state: &AppState) -> AppResult<(ExportMeta, Vec<store::StoredSession>)> {
-    let info = store::conference_info(&state.db).await?;
+    let conference = state.conference().await?;
+    let info = conference.info;
     let sessions = store::all_sessions(&state.db).await?;
-    let tz = state
-        .settings
-        .time_zone
-        .or(info.as_ref().and_then(|i| i.time_zone))
-        .unwrap_or(chrono_tz::Tz::UTC);
     let mut room_order: Vec<String> = state
         .rooms
         .all()
@@ -286,14 +282,9 @@ async fn export_data(state: &AppState) -> AppResult<(ExportMeta, Vec<store::Stor
         }
     }
     let meta = ExportMeta {
-        title: state
-            .settings
-            .conference_name
-            .clone()
-            .or(info.as_ref().map(|i| i.title.clone()))
-            .unwrap_or_else(|| "hallway".into()),
+        title: conference.title,
         acronym: info.as_ref().and_then(|i| i.acronym.clone()),
-        tz,
+        tz: conference.tz,
         base_url: state.settings.public_link("/"),
         version: info
             .as_ref()

@@ -14,7 +14,6 @@ use chrono_tz::Tz;
 use crate::app::AppState;
 use crate::auth::session::{SessionUser, TypedSession};
 use crate::error::AppError;
-use crate::schedule::store as schedule_store;
 use crate::web::time::{ZoneChoice, TZ_COOKIE};
 
 /// Version string appended to static asset URLs for cache busting.
@@ -110,18 +109,8 @@ impl FromRequest for PageCtx {
                 .app_data::<web::Data<AppState>>()
                 .cloned()
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
-            let info = schedule_store::conference_info(&state.db).await?;
-            let conference_tz = state
-                .settings
-                .time_zone
-                .or(info.as_ref().and_then(|i| i.time_zone))
-                .unwrap_or(Tz::UTC);
-            let site_name = state
-                .settings
-                .conference_name
-                .clone()
-                .or(info.map(|i| i.title))
-                .unwrap_or_else(|| "hallway".into());
+            let conference = state.conference().await?;
+            let (site_name, conference_tz) = (conference.title, conference.tz);
             let query_tz = web::Query::<TzQuery>::from_query(req.query_string())
                 .ok()
                 .and_then(|q| q.into_inner().tz);
