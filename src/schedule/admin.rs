@@ -3,7 +3,7 @@
 //! re-export endpoints `/schedule.xml`, `/schedule.json` and `/api/v1/schedule` live here too.
 
 use actix_multipart::Multipart;
-use actix_web::{get, post, HttpResponse};
+use actix_web::{get, post, route, HttpResponse};
 use askama::Template;
 use futures::StreamExt;
 
@@ -296,7 +296,7 @@ async fn export_data(state: &AppState) -> AppResult<(ExportMeta, Vec<store::Stor
 }
 
 /// `GET /schedule.xml`: frab XML for schedule apps.
-#[get("/schedule.xml")]
+#[route("/schedule.xml", method = "GET", method = "HEAD")]
 pub async fn schedule_xml(state: actix_web::web::Data<AppState>) -> AppResult<HttpResponse> {
     let (meta, sessions) = export_data(&state).await?;
     Ok(HttpResponse::Ok()
@@ -305,14 +305,14 @@ pub async fn schedule_xml(state: actix_web::web::Data<AppState>) -> AppResult<Ht
 }
 
 /// `GET /schedule.json`: frab/pretalx schedule.json for schedule apps.
-#[get("/schedule.json")]
+#[route("/schedule.json", method = "GET", method = "HEAD")]
 pub async fn schedule_json(state: actix_web::web::Data<AppState>) -> AppResult<HttpResponse> {
     let (meta, sessions) = export_data(&state).await?;
     Ok(HttpResponse::Ok().json(export::frab_json(&meta, &sessions)))
 }
 
 /// `GET /api/v1/schedule`: hallway's normalized JSON (as `hallway schedule show --json`).
-#[get("/api/v1/schedule")]
+#[route("/api/v1/schedule", method = "GET", method = "HEAD")]
 pub async fn api_schedule(state: actix_web::web::Data<AppState>) -> AppResult<HttpResponse> {
     let sessions = store::all_sessions(&state.db).await?;
     let list: Vec<serde_json::Value> = sessions.iter().map(export::normalized).collect();

@@ -1,7 +1,7 @@
 //! Attendee pages: the "now" grid (`GET /`), one session (`GET /sessions/{id}`) and the time
 //! zone chooser (`GET /timezone`). Every time is shown in UTC and in the visitor's zone.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, route, web, HttpResponse};
 use askama::Template;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use chrono_tz::Tz;
@@ -178,7 +178,7 @@ fn joinable(
 }
 
 /// `GET /`: what is on now and in the next hours.
-#[get("/")]
+#[route("/", method = "GET", method = "HEAD")]
 pub async fn now_page(ctx: PageCtx, q: web::Query<NowQuery>) -> AppResult<HttpResponse> {
     let real_now = Utc::now();
     let at = match q.at.as_deref() {

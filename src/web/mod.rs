@@ -4,7 +4,7 @@ pub mod layout;
 pub mod render;
 pub mod time;
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, route, web, HttpResponse};
 
 use crate::error::AppError;
 
@@ -84,7 +84,7 @@ async fn not_found() -> Result<HttpResponse, AppError> {
 }
 
 /// Liveness: the process serves HTTP and reaches its database.
-#[get("/healthz")]
+#[route("/healthz", method = "GET", method = "HEAD")]
 async fn healthz(state: web::Data<crate::app::AppState>) -> HttpResponse {
     match sqlx::query("select 1").execute(state.db.pool()).await {
         Ok(_) => HttpResponse::Ok().content_type("text/plain").body("ok\n"),

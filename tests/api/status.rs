@@ -151,3 +151,23 @@ async fn serving_over_https_without_a_session_key_is_refused_at_startup() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn monitoring_and_schedule_apps_may_use_head() {
+    let app = spawn_app().await;
+    for path in [
+        "/healthz",
+        "/",
+        "/schedule.xml",
+        "/schedule.json",
+        "/api/v1/schedule",
+    ] {
+        let r = app
+            .client
+            .head(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "HEAD {path}");
+    }
+}
