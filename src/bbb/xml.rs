@@ -460,16 +460,34 @@ fn parse_meeting_node(n: &Node) -> Result<Meeting, ResponseError> {
 
 /// Parses `getMeetings`; `noMeetings` (or an empty list) gives `[]`.
 pub fn parse_get_meetings(body: &str) -> Result<Vec<Meeting>, ResponseError> {
+    parse_list(
+        body,
+        "meetings",
+        "meeting",
+        "noMeetings",
+        parse_meeting_node,
+    )
+}
+
+/// Parses a SUCCESS response holding `<list><item/>…</list>`; a missing list is empty only when
+/// `messageKey` is `empty_key` (BBB omits the list then).
+fn parse_list<T>(
+    body: &str,
+    list: &str,
+    item: &str,
+    empty_key: &str,
+    parse_item: impl Fn(&Node) -> Result<T, ResponseError>,
+) -> Result<Vec<T>, ResponseError> {
     let root = parse_success(body)?;
-    match root.child("meetings") {
-        Some(ms) => ms
+    match root.child(list) {
+        Some(l) => l
             .children
             .iter()
-            .filter(|c| c.name == "meeting")
-            .map(parse_meeting_node)
+            .filter(|c| c.name == item)
+            .map(parse_item)
             .collect(),
-        None if root.text_of("messageKey") == Some("noMeetings") => Ok(Vec::new()),
-        None => Err(malformed("missing <meetings>")),
+        None if root.text_of("messageKey") == Some(empty_key) => Ok(Vec::new()),
+        None => Err(malformed(format!("missing <{list}>"))),
     }
 }
 
@@ -573,17 +591,13 @@ fn parse_format(f: &Node) -> Result<PlaybackFormat, ResponseError> {
 
 /// Parses `getRecordings`; `noRecordings` (or an empty list) gives `[]`.
 pub fn parse_get_recordings(body: &str) -> Result<Vec<Recording>, ResponseError> {
-    let root = parse_success(body)?;
-    match root.child("recordings") {
-        Some(rs) => rs
-            .children
-            .iter()
-            .filter(|c| c.name == "recording")
-            .map(parse_recording)
-            .collect(),
-        None if root.text_of("messageKey") == Some("noRecordings") => Ok(Vec::new()),
-        None => Err(malformed("missing <recordings>")),
-    }
+    parse_list(
+        body,
+        "recordings",
+        "recording",
+        "noRecordings",
+        parse_recording,
+    )
 }
 
 /// One entry of the `errors=` JSON array of a join redirect.

@@ -10,6 +10,7 @@ use futures::StreamExt;
 use crate::app::AppState;
 use crate::config;
 use crate::error::{AppError, AppResult};
+use crate::schedule::diff::change_lines;
 use crate::schedule::export::{self, ExportMeta};
 use crate::schedule::import::{self, ImportError, ImportOptions};
 use crate::schedule::store::{self, ConferenceInfo, PullState};
@@ -115,34 +116,11 @@ pub async fn admin_schedule(ctx: PageCtx) -> AppResult<HttpResponse> {
 
 fn result_of(report: &import::ImportReport) -> UploadResult {
     const MAX: usize = 100;
-    let when = |t| time::utc_full(t);
     let d = &report.diff;
-    let mut changes: Vec<ChangeLine> = Vec::new();
-    changes.extend(d.added.iter().map(|e| ChangeLine {
-        kind: "added",
-        text: format!("{} ({}, {})", e.title, when(e.start), e.room),
-    }));
-    changes.extend(d.removed.iter().map(|e| ChangeLine {
-        kind: "removed",
-        text: format!("{} ({}, {})", e.title, when(e.start), e.room),
-    }));
-    changes.extend(d.moved_time.iter().map(|m| ChangeLine {
-        kind: "moved in time",
-        text: format!(
-            "{}: {} → {}",
-            m.session.title,
-            when(m.old_start),
-            when(m.session.start)
-        ),
-    }));
-    changes.extend(d.moved_room.iter().map(|m| ChangeLine {
-        kind: "moved room",
-        text: format!("{}: {} → {}", m.session.title, m.old_room, m.session.room),
-    }));
-    changes.extend(d.retitled.iter().map(|m| ChangeLine {
-        kind: "retitled",
-        text: format!("{} → {}", m.old_title, m.session.title),
-    }));
+    let mut changes: Vec<ChangeLine> = change_lines(d, time::utc_full)
+        .into_iter()
+        .map(|(kind, text)| ChangeLine { kind, text })
+        .collect();
     let more = changes.len().saturating_sub(MAX);
     changes.truncate(MAX);
     UploadResult {

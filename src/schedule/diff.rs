@@ -115,6 +115,47 @@ impl ScheduleDiff {
     }
 }
 
+/// One line per change, as (kind, text), in the order added, removed, moved in time, moved
+/// room, retitled; `when` writes instants. Shared by the CLI report and the admin page.
+pub fn change_lines(
+    d: &ScheduleDiff,
+    when: impl Fn(DateTime<Utc>) -> String,
+) -> Vec<(&'static str, String)> {
+    let mut out: Vec<(&'static str, String)> = Vec::new();
+    for e in &d.added {
+        out.push((
+            "added",
+            format!("{} ({}, {})", e.title, when(e.start), e.room),
+        ));
+    }
+    for e in &d.removed {
+        out.push((
+            "removed",
+            format!("{} ({}, {})", e.title, when(e.start), e.room),
+        ));
+    }
+    for m in &d.moved_time {
+        let text = format!(
+            "{}: {} -> {}",
+            m.session.title,
+            when(m.old_start),
+            when(m.session.start)
+        );
+        out.push(("moved in time", text));
+    }
+    for m in &d.moved_room {
+        let text = format!("{}: {} -> {}", m.session.title, m.old_room, m.session.room);
+        out.push(("moved room", text));
+    }
+    for m in &d.retitled {
+        out.push((
+            "retitled",
+            format!("{} -> {}", m.old_title, m.session.title),
+        ));
+    }
+    out
+}
+
 fn entry_new(s: &ParsedSession) -> DiffEntry {
     DiffEntry {
         key: s.key.clone(),

@@ -7,32 +7,12 @@ use crate::schedule::detect::{detect_format, parse_schedule, read_limited, Sched
 use crate::schedule::model::{ParsedSchedule, ParsedSession, Position};
 use crate::schedule::parse::ParseOptions;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/schedules");
 const HOSTILE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/tests/fixtures/schedules/hostile"
 );
 
-/// Reads a shared fixture; `None` (test skipped) when absent, unless CI=true.
-fn fixture(name: &str) -> Option<Vec<u8>> {
-    let path = format!("{FIXTURES}/{name}");
-    match std::fs::read(&path) {
-        Ok(bytes) => Some(bytes),
-        Err(e) => {
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("fixture {path} missing: {e}");
-            }
-            eprintln!("skipping: fixture {path} not readable: {e}");
-            None
-        }
-    }
-}
-
-fn utc(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s)
-        .expect("test timestamp")
-        .with_timezone(&Utc)
-}
+use crate::schedule::test_support::{fixture, utc};
 
 fn parse(name: &str, opts: &ParseOptions) -> Option<ParsedSchedule> {
     let bytes = fixture(name)?;

@@ -15,7 +15,7 @@ use url::Url;
 use crate::db::Db;
 use crate::rooms::RoomDirectory;
 use crate::schedule::detect::parse_schedule as parse_schedule_bytes;
-use crate::schedule::diff::ScheduleDiff;
+use crate::schedule::diff::{change_lines, ScheduleDiff};
 use crate::schedule::model::{ParsedSchedule, Warning};
 use crate::schedule::parse::{ParseError, ParseOptions};
 use crate::schedule::store::{self, ImportSource};
@@ -272,40 +272,10 @@ pub fn report_text(r: &ImportReport) -> String {
         r.source_name
     );
     let _ = writeln!(out, "changes: {}", r.diff.summary());
-    let when = |t: DateTime<Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
-    let mut lines: Vec<String> = Vec::new();
-    lines.extend(
-        r.diff
-            .added
-            .iter()
-            .map(|e| format!("added: {} ({}, {})", e.title, when(e.start), e.room)),
-    );
-    lines.extend(
-        r.diff
-            .removed
-            .iter()
-            .map(|e| format!("removed: {} ({}, {})", e.title, when(e.start), e.room)),
-    );
-    lines.extend(r.diff.moved_time.iter().map(|m| {
-        format!(
-            "moved in time: {}: {} -> {}",
-            m.session.title,
-            when(m.old_start),
-            when(m.session.start)
-        )
-    }));
-    lines.extend(r.diff.moved_room.iter().map(|m| {
-        format!(
-            "moved room: {}: {} -> {}",
-            m.session.title, m.old_room, m.session.room
-        )
-    }));
-    lines.extend(
-        r.diff
-            .retitled
-            .iter()
-            .map(|m| format!("retitled: {} -> {}", m.old_title, m.session.title)),
-    );
+    let lines: Vec<String> = change_lines(&r.diff, |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .into_iter()
+        .map(|(kind, text)| format!("{kind}: {text}"))
+        .collect();
     let more = lines.len().saturating_sub(MAX);
     for l in lines.into_iter().take(MAX) {
         let _ = writeln!(out, "  {l}");

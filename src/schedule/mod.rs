@@ -20,3 +20,5 @@ pub mod model;
 pub mod parse;
 pub mod pull;
 pub mod store;
+#[cfg(test)]
+mod test_support;

@@ -1174,32 +1174,12 @@ fn short_hash(parts: &[&str]) -> String {
 mod tests {
     use super::*;
 
-    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/schedules");
     const SAMPLE: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/schedule/sample-conference.xml"
     );
 
-    /// Reads a shared fixture; `None` (test skipped) when absent, unless CI=true.
-    fn fixture(name: &str) -> Option<Vec<u8>> {
-        let path = format!("{FIXTURES}/{name}");
-        match std::fs::read(&path) {
-            Ok(bytes) => Some(bytes),
-            Err(e) => {
-                if std::env::var("CI").as_deref() == Ok("true") {
-                    panic!("fixture {path} missing: {e}");
-                }
-                eprintln!("skipping: fixture {path} not readable: {e}");
-                None
-            }
-        }
-    }
-
-    fn utc(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .expect("test timestamp")
-            .with_timezone(&Utc)
-    }
+    use crate::schedule::test_support::{fixture, utc};
 
     fn at(line: u32, column: u32) -> Position {
         Position::LineColumn { line, column }

@@ -1,0 +1,28 @@
+//! Helpers shared by the schedule parsers' tests: reading the real exports in ../shared.
+
+use chrono::{DateTime, Utc};
+
+/// The real schedule exports (public data; never copied into the repository).
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/schedules");
+
+/// Reads a shared fixture; `None` (test skipped) when absent, unless CI=true.
+pub fn fixture(name: &str) -> Option<Vec<u8>> {
+    let path = format!("{FIXTURES}/{name}");
+    match std::fs::read(&path) {
+        Ok(bytes) => Some(bytes),
+        Err(e) => {
+            if std::env::var("CI").as_deref() == Ok("true") {
+                panic!("fixture {path} missing: {e}");
+            }
+            eprintln!("skipping: fixture {path} not readable: {e}");
+            None
+        }
+    }
+}
+
+/// An RFC 3339 test timestamp as UTC.
+pub fn utc(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .expect("test timestamp")
+        .with_timezone(&Utc)
+}
