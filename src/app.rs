@@ -22,6 +22,7 @@ use tracing_actix_web::TracingLogger;
 use crate::web::RouteSpan;
 
 use crate::bbb::{BbbClient, Endpoint, Timeouts};
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::AppError;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub rooms: Arc<RoomDirectory>,
     /// Latest status snapshot.
     pub status: StatusStore,
+    /// Where "now" comes from.
+    pub clock: Clock,
 }
 
 /// The conference as pages show it: configuration overrides first, then the last import.
@@ -83,6 +86,25 @@ impl AppState {
     }
 }
 
+/// How to build the portal beyond its settings: what tests change.
+#[derive(Clone, Debug)]
+pub struct BuildOptions {
+    /// Where "now" comes from (tests pin it).
+    pub clock: Clock,
+    /// Run the background loops (status poller, schedule puller) while serving. Tests turn
+    /// them off and call `poll_once` / `pull_once` themselves.
+    pub background_jobs: bool,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        Self {
+            clock: Clock::system(),
+            background_jobs: true,
+        }
+    }
+}
+
 /// A built, not yet running, portal.
 pub struct Application {
     port: u16,
@@ -91,11 +113,18 @@ pub struct Application {
     puller: Option<Puller>,
     settings: Arc<Settings>,
     db: Db,
+    options: BuildOptions,
 }
 
 impl Application {
-    /// Connects, migrates, syncs rooms and binds `settings.listen`.
-    pub async fn build(mut settings: Settings) -> anyhow::Result<Self> {
+    /// Connects, migrates, syncs rooms and binds `settings.listen`, with the system clock and
+    /// the background loops on.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with(settings, BuildOptions::default()).await
+    }
+
+    /// [`Application::build`] with a chosen clock and background-job switch.
+    pub async fn build_with(mut settings: Settings, options: BuildOptions) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("binding {}", settings.listen))?;
         let port = listener.local_addr()?.port();
@@ -160,6 +189,7 @@ impl Application {
             endpoints: Arc::new(endpoints),
             rooms,
             status,
+            clock: options.clock.clone(),
         });
         if settings.session_key.is_none()
             && (!settings.database_url.is_sqlite() || settings.public_url.scheme() == "https")
@@ -232,7 +262,13 @@ impl Application {
             puller,
             settings,
             db,
+            options,
         })
+    }
+
+    /// The clock the app decides by.
+    pub fn clock(&self) -> &Clock {
+        &self.options.clock
     }
 
     /// The bound port.
@@ -255,17 +291,24 @@ impl Application {
         &self.db
     }
 
-    /// Serves HTTP and runs the status poller until the server stops (Ctrl-C / SIGTERM).
+    /// Serves HTTP, and runs the background loops unless they were turned off, until the
+    /// server stops (Ctrl-C / SIGTERM).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let interval = self.settings.bbb.poll_interval;
-        let poller = tokio::spawn(self.poller.run_until_stopped(interval));
-        let puller = self
-            .puller
-            .map(|p| tokio::spawn(p.run_until_stopped(self.settings.schedule.pull_interval)));
+        let mut jobs = Vec::new();
+        if self.options.background_jobs {
+            jobs.push(tokio::spawn(
+                self.poller
+                    .run_until_stopped(self.settings.bbb.poll_interval),
+            ));
+            if let Some(p) = self.puller {
+                jobs.push(tokio::spawn(
+                    p.run_until_stopped(self.settings.schedule.pull_interval),
+                ));
+            }
+        }
         let result = self.server.await;
-        poller.abort();
-        if let Some(p) = puller {
-            p.abort();
+        for job in jobs {
+            job.abort();
         }
         result.context("HTTP server failed")
     }

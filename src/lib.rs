@@ -13,6 +13,8 @@ pub mod auth;
 pub mod bbb;
 /// Command-line interface.
 pub mod cli;
+/// The one source of "now" (pinned in tests).
+pub mod clock;
 /// Configuration, parsed once into typed settings.
 pub mod config;
 /// Database handle and migrations.

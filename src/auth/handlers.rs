@@ -2,7 +2,6 @@
 
 use actix_web::{get, post, web, HttpResponse};
 use askama::Template;
-use chrono::Utc;
 use serde::Deserialize;
 
 use crate::auth::session::{new_user_id, SessionUser, UserRole};
@@ -126,7 +125,7 @@ fn link_unusable() -> AppError {
 /// Shows the admin login confirmation.
 #[get("/login/admin/{token}")]
 pub async fn admin_link(ctx: PageCtx, token: web::Path<String>) -> AppResult<HttpResponse> {
-    let name = store::peek_admin_token(&ctx.state.db, &token, Utc::now())
+    let name = store::peek_admin_token(&ctx.state.db, &token, ctx.state.clock.now())
         .await?
         .ok_or_else(link_unusable)?;
     let page = AdminLinkPage {
@@ -151,7 +150,7 @@ pub async fn admin_login(
     form: web::Form<CsrfForm>,
 ) -> AppResult<HttpResponse> {
     ctx.session.verify_csrf(&form.csrf)?;
-    let name = store::redeem_admin_token(&ctx.state.db, &token, Utc::now())
+    let name = store::redeem_admin_token(&ctx.state.db, &token, ctx.state.clock.now())
         .await?
         .ok_or_else(link_unusable)?;
     ctx.session.log_in(&SessionUser {

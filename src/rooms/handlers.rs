@@ -80,7 +80,7 @@ fn derived_password(secret: &str, meeting_id: &str, role: &str) -> String {
 /// True when a session of this room is joinable for attendees now (see
 /// [`session_is_joinable`]); rooms are matched as the pages match them.
 pub async fn session_room_is_open(state: &AppState, room: &RoomSettings) -> AppResult<bool> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let near =
         schedule_store::sessions_between(&state.db, now, now + OPENS_BEFORE + Duration::seconds(1))
             .await?;

@@ -180,7 +180,7 @@ fn joinable(
 /// `GET /`: what is on now and in the next hours.
 #[route("/", method = "GET", method = "HEAD")]
 pub async fn now_page(ctx: PageCtx, q: web::Query<NowQuery>) -> AppResult<HttpResponse> {
-    let real_now = Utc::now();
+    let real_now = ctx.state.clock.now();
     let at = match q.at.as_deref() {
         // A '+' offset arrives as a space when the link was not percent-encoded.
         Some(raw) => DateTime::parse_from_rfc3339(&raw.replace(' ', "+"))
@@ -406,7 +406,7 @@ pub async fn session_page(ctx: PageCtx, id: web::Path<String>) -> AppResult<Http
     let s = store::session_by_id(&ctx.state.db, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let now = Utc::now();
+    let now = ctx.state.clock.now();
     let tz = ctx.zone.tz;
     let room = ctx.state.rooms.for_schedule_room(&s.room);
     let page = SessionPage {

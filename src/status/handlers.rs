@@ -223,7 +223,7 @@ pub async fn status_page(ctx: PageCtx) -> AppResult<HttpResponse> {
             format!(
                 "{} ({} s ago)",
                 time::utc_full(s.finished_at),
-                (Utc::now() - s.finished_at).num_seconds().max(0)
+                (ctx.state.clock.now() - s.finished_at).num_seconds().max(0)
             )
         })
         .unwrap_or_default();
