@@ -4,7 +4,6 @@ use std::collections::HashMap;
 
 use actix_web::{get, HttpResponse};
 use askama::Template;
-use chrono::Utc;
 
 use crate::bbb::{Meeting, Role};
 use crate::error::AppResult;
