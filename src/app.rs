@@ -26,65 +26,14 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::rooms::{store as room_store, RoomDirectory};
+use crate::rooms::model::{JoinWindow, ServerName};
+use crate::rooms::placement::Placements;
+use crate::rooms::store as room_store;
 use crate::schedule::import::ImportOptions;
 use crate::schedule::pull::Puller;
+use crate::state::AppState;
 use crate::status::poller::Poller;
 use crate::status::snapshot::StatusStore;
-
-/// Everything handlers share. Cheap to clone (all `Arc`s inside).
-pub struct AppState {
-    /// Parsed configuration.
-    pub settings: Arc<Settings>,
-    /// The database.
-    pub db: Db,
-    /// The BBB client (timeouts configured).
-    pub bbb: BbbClient,
-    /// BBB endpoints by server name.
-    pub endpoints: Arc<HashMap<String, Endpoint>>,
-    /// The configured rooms.
-    pub rooms: Arc<RoomDirectory>,
-    /// Latest status snapshot.
-    pub status: StatusStore,
-    /// Where "now" comes from.
-    pub clock: Clock,
-}
-
-/// The conference as pages show it: configuration overrides first, then the last import.
-pub struct ConferenceIdentity {
-    /// Display name.
-    pub title: String,
-    /// The conference's zone (UTC when nothing names one).
-    pub tz: chrono_tz::Tz,
-    /// The last import, if any.
-    pub info: Option<crate::schedule::store::ConferenceInfo>,
-}
-
-impl AppState {
-    /// Name and zone of the conference (one small query).
-    pub async fn conference(&self) -> Result<ConferenceIdentity, sqlx::Error> {
-        let info = crate::schedule::store::conference_info(&self.db).await?;
-        Ok(ConferenceIdentity {
-            title: self
-                .settings
-                .conference_name
-                .clone()
-                .or(info.as_ref().map(|i| i.title.clone()))
-                .unwrap_or_else(|| "hallway".into()),
-            tz: self
-                .settings
-                .time_zone
-                .or(info.as_ref().and_then(|i| i.time_zone))
-                .unwrap_or(chrono_tz::Tz::UTC),
-            info,
-        })
-    }
-
-    /// The endpoint of a configured server.
-    pub fn endpoint(&self, name: &str) -> Option<&Endpoint> {
-        self.endpoints.get(name)
-    }
-}
 
 /// How to build the portal beyond its settings: what tests change.
 #[derive(Clone, Debug)]
@@ -142,21 +91,13 @@ impl Application {
             total: settings.bbb.timeout,
         })
         .context("building the BBB HTTP client")?;
-        let endpoint_list: Vec<Endpoint> = settings
+        let endpoint_list: Vec<Endpoint> =
+            settings.bbb.servers.iter().map(|s| s.endpoint()).collect();
+        let endpoints: HashMap<ServerName, Endpoint> = settings
             .bbb
             .servers
             .iter()
-            .map(|s| {
-                let ep = Endpoint::new(s.name.clone(), &s.url, s.secret.clone(), s.checksum);
-                match s.version {
-                    Some(v) => ep.with_version(v),
-                    None => ep,
-                }
-            })
-            .collect();
-        let endpoints: HashMap<String, Endpoint> = endpoint_list
-            .iter()
-            .map(|e| (e.name.clone(), e.clone()))
+            .map(|s| (s.name.clone(), s.endpoint()))
             .collect();
         let status = StatusStore::default();
         let poller = Poller::new(
@@ -165,9 +106,10 @@ impl Application {
             status.clone(),
             settings.bbb.timeout,
         );
-        let rooms = Arc::new(RoomDirectory::new(
-            settings.rooms.clone(),
-            &settings.bbb.meeting_prefix,
+        let rooms = Arc::new(settings.room_directory());
+        let placements = Arc::new(Placements::from_stored(
+            &rooms,
+            room_store::all_pins(&db).await?,
         ));
         let puller = match &settings.schedule.url {
             Some(url) => Some(Puller::new(
@@ -188,8 +130,10 @@ impl Application {
             bbb,
             endpoints: Arc::new(endpoints),
             rooms,
+            placements,
             status,
             clock: options.clock.clone(),
+            join_window: JoinWindow::default(),
         });
         if settings.session_key.is_none()
             && (!settings.database_url.is_sqlite() || settings.public_url.scheme() == "https")

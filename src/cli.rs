@@ -14,7 +14,6 @@ use crate::auth::store as auth_store;
 use crate::bbb::ChecksumAlgorithm;
 use crate::config::{self, RawSettings, Settings};
 use crate::db::Db;
-use crate::rooms::RoomDirectory;
 use crate::schedule::import::{self, ImportOptions};
 use crate::schedule::store as schedule_store;
 use crate::sim::{self, SimConfig};
@@ -176,7 +175,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(z) => Some(config::parse_zone(z).context("--timezone")?),
                 None => settings.time_zone,
             };
-            let rooms = RoomDirectory::new(settings.rooms.clone(), &settings.bbb.meeting_prefix);
+            let rooms = settings.room_directory();
             let db = Db::connect(&settings.database_url).await?;
             let result = import::import_source(
                 &db,

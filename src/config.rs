@@ -19,8 +19,10 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize, Serializer};
 use url::Url;
 
+use crate::bbb::Endpoint;
 use crate::bbb::{ChecksumAlgorithm, ServerVersion};
-use crate::rooms::model::{RoomKind, RoomSlug};
+use crate::rooms::model::{Room, RoomKind, RoomSlug, ServerName};
+use crate::rooms::RoomDirectory;
 
 /// The example configuration, embedded so `hallway demo` works from any directory.
 pub const EXAMPLE_CONFIG: &str = include_str!("../hallway.example.toml");
@@ -227,7 +229,7 @@ pub struct Settings {
     /// BBB settings.
     pub bbb: BbbSettings,
     /// Rooms, in configuration order.
-    pub rooms: Vec<RoomSettings>,
+    pub rooms: Vec<Room>,
     /// Schedule source settings.
     pub schedule: ScheduleSettings,
 }
@@ -262,7 +264,7 @@ pub struct BbbSettings {
 #[derive(Debug, Clone)]
 pub struct BbbServerSettings {
     /// Short name.
-    pub name: String,
+    pub name: ServerName,
     /// API base URL.
     pub url: Url,
     /// Shared secret.
@@ -271,25 +273,6 @@ pub struct BbbServerSettings {
     pub checksum: ChecksumAlgorithm,
     /// Known BBB version; `None` means detect from the API root.
     pub version: Option<ServerVersion>,
-}
-
-/// One typed room.
-#[derive(Debug, Clone)]
-pub struct RoomSettings {
-    /// URL name.
-    pub slug: RoomSlug,
-    /// Display name.
-    pub name: String,
-    /// Kind.
-    pub kind: RoomKind,
-    /// Pinned server (a name in `bbb.servers`).
-    pub server: String,
-    /// Schedule room names mapped to this room.
-    pub schedule_rooms: Vec<String>,
-    /// Chat link.
-    pub chat_url: Option<Url>,
-    /// Stream link.
-    pub stream_url: Option<Url>,
 }
 
 /// A database URL that may contain a password; shown only redacted.
@@ -399,10 +382,9 @@ impl RawSettings {
         let mut server_names = HashSet::new();
         let mut servers = Vec::new();
         for (i, s) in self.bbb.servers.into_iter().enumerate() {
-            if s.name.trim().is_empty() {
-                bail!("bbb.servers[{i}].name must not be empty");
-            }
-            if !server_names.insert(s.name.clone()) {
+            let name = ServerName::parse(&s.name)
+                .map_err(|e| anyhow::anyhow!("bbb.servers[{i}].name: {e}"))?;
+            if !server_names.insert(name.clone()) {
                 bail!("bbb.servers[{i}].name '{}' is used twice", s.name);
             }
             if s.secret.expose_secret().is_empty() {
@@ -418,7 +400,7 @@ impl RawSettings {
             servers.push(BbbServerSettings {
                 version,
                 url: parse_http_url(&format!("bbb.servers[{i}].url"), &s.url)?,
-                name: s.name,
+                name,
                 secret: s.secret,
                 checksum: s.checksum,
             });
@@ -430,13 +412,13 @@ impl RawSettings {
             if !slugs.insert(r.slug.clone()) {
                 bail!("rooms[{i}].slug '{}' is used twice", r.slug);
             }
-            if !server_names.contains(&r.server) {
+            let Some(server) = server_names.get(r.server.trim()).cloned() else {
                 bail!(
                     "rooms[{i}] ('{}'): server '{}' is not one of bbb.servers",
                     r.slug,
                     r.server
                 );
-            }
+            };
             for name in &r.schedule_rooms {
                 if !mapped.insert(crate::rooms::normalise(name)) {
                     bail!(
@@ -450,13 +432,13 @@ impl RawSettings {
                     .map(|u| parse_http_url(&format!("rooms[{i}].{field}"), u))
                     .transpose()
             };
-            rooms.push(RoomSettings {
+            rooms.push(Room {
                 chat_url: opt_url("chat_url", &r.chat_url)?,
                 stream_url: opt_url("stream_url", &r.stream_url)?,
                 slug: r.slug,
                 name: r.name,
                 kind: r.kind,
-                server: r.server,
+                server,
                 schedule_rooms: r.schedule_rooms,
             });
         }
@@ -497,10 +479,35 @@ impl RawSettings {
     }
 }
 
+impl BbbServerSettings {
+    /// The API endpoint of this server: the one place an [`Endpoint`] is made from settings.
+    pub fn endpoint(&self) -> Endpoint {
+        let ep = Endpoint::new(
+            self.name.to_string(),
+            &self.url,
+            self.secret.clone(),
+            self.checksum,
+        );
+        match self.version {
+            Some(v) => ep.with_version(v),
+            None => ep,
+        }
+    }
+}
+
 impl Settings {
     /// Loads and parses configuration from the file at `path` (if present) and the environment.
     pub fn load(path: &Path, explicit: bool) -> anyhow::Result<Self> {
         RawSettings::load(path, explicit)?.parse()
+    }
+
+    /// Lookup tables over the configured rooms and servers.
+    pub fn room_directory(&self) -> RoomDirectory {
+        RoomDirectory::new(
+            self.rooms.clone(),
+            self.bbb.servers.iter().map(|s| s.name.clone()).collect(),
+            &self.bbb.meeting_prefix,
+        )
     }
 
     /// An absolute link below the public URL, e.g. `public_link("/login")`.

@@ -14,9 +14,9 @@ use secrecy::SecretString;
 
 use crate::app::Application;
 use crate::auth::store as auth_store;
-use crate::bbb::{ChecksumAlgorithm, CreateMeeting, Endpoint, Role};
+use crate::bbb::{ChecksumAlgorithm, Role};
 use crate::config::{RawBbbServer, RawSettings};
-use crate::rooms::RoomDirectory;
+use crate::rooms::meeting::{create_request, Site};
 use crate::schedule::import::{self, ImportOptions};
 use crate::sim::{SimConfig, SimServer};
 
@@ -66,7 +66,7 @@ pub async fn run(mut raw: RawSettings, listen: SocketAddr) -> anyhow::Result<()>
     raw.server.public_url = None;
     raw.database.url = format!("sqlite://{}", dir.path().join("demo.db").display());
     let settings = raw.parse()?;
-    let rooms = RoomDirectory::new(settings.rooms.clone(), &settings.bbb.meeting_prefix);
+    let rooms = settings.room_directory();
     let servers = settings.bbb.servers.clone();
     let app = Application::build(settings.clone()).await?;
 
@@ -106,6 +106,12 @@ pub async fn run(mut raw: RawSettings, listen: SocketAddr) -> anyhow::Result<()>
         "Kwame Mensah",
         "Ilse Vogel",
     ];
+    let home = format!("http://{}:{}/", listen.ip(), app.port());
+    let site = Site {
+        name: &report.title,
+        home: &home,
+        host: settings.public_url.host_str().unwrap_or("hallway"),
+    };
     for (n, s) in running.iter().enumerate() {
         let Some(room) = rooms.for_schedule_room(&s.room) else {
             continue;
@@ -117,32 +123,9 @@ pub async fn run(mut raw: RawSettings, listen: SocketAddr) -> anyhow::Result<()>
         else {
             continue;
         };
-        let ep = Endpoint::new(
-            server.name.clone(),
-            &server.url,
-            server.secret.clone(),
-            server.checksum,
-        );
-        let policy = room.kind.meeting_policy();
         let meeting_id = rooms.meeting_id(room.slug.as_str());
-        client
-            .create(
-                &ep,
-                &CreateMeeting {
-                    meeting_id: meeting_id.clone(),
-                    name: room.name.clone(),
-                    attendee_pw: None,
-                    moderator_pw: None,
-                    welcome: None,
-                    logout_url: None,
-                    record: policy.record,
-                    auto_start_recording: policy.auto_start_recording,
-                    allow_start_stop_recording: policy.allow_start_stop_recording,
-                    mute_on_start: policy.mute_on_start,
-                    meta: vec![("bbb-origin".into(), "hallway-demo".into())],
-                },
-            )
-            .await?;
+        let create = create_request(room, &meeting_id, &server.secret, &site);
+        client.create(&server.endpoint(), &create).await?;
         if let Some(speaker) = s.persons.first() {
             sims[idx].add_user(&meeting_id, speaker, Role::Moderator, false, true, true);
         }

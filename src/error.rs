@@ -9,6 +9,7 @@ use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
 use crate::bbb::BbbError;
+use crate::telemetry::error_chain;
 use crate::web::layout::Layout;
 
 /// Result of a handler.
@@ -128,16 +129,4 @@ impl ResponseError for AppError {
             .content_type("text/html; charset=utf-8")
             .body(body)
     }
-}
-
-/// Formats an error and all its sources on one line, for logs.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        cur = s.source();
-    }
-    out
 }

@@ -29,6 +29,8 @@ pub mod rooms;
 pub mod schedule;
 /// BigBlueButton API simulator (`hallway bbb-sim`).
 pub mod sim;
+/// What every request handler shares (`AppState`).
+pub mod state;
 /// Status poller and dashboard.
 pub mod status;
 /// Logging.

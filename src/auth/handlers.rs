@@ -4,12 +4,23 @@ use actix_web::{get, post, web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::auth::session::{new_user_id, SessionUser, UserRole};
+use crate::auth::session::new_user_id;
 use crate::auth::store;
+use crate::auth::user::{SessionUser, UserRole};
 use crate::error::{AppError, AppResult};
-use crate::rooms::handlers::safe_next;
-use crate::web::layout::{Layout, PageCtx};
+use crate::web::layout::Layout;
+use crate::web::page::PageCtx;
+use crate::web::redirect::safe_next;
 use crate::web::render;
+
+/// Registers the login routes.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(login_form)
+        .service(login_guest)
+        .service(admin_link)
+        .service(admin_login)
+        .service(logout);
+}
 
 /// A display name: trimmed, 1–64 characters, no control characters.
 pub struct GuestName(String);

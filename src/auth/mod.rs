@@ -4,6 +4,9 @@
 //! cookies, CSRF tokens on every form, and admin links whose tokens are stored hashed in the
 //! database so any instance can redeem them, once.
 
+pub mod access;
+pub mod guard;
 pub mod handlers;
 pub mod session;
 pub mod store;
+pub mod user;

@@ -9,42 +9,14 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use base64::Engine;
 use rand::RngCore;
-use serde::{Deserialize, Serialize};
 use std::future::{ready, Ready};
 use subtle::ConstantTimeEq;
 
+use crate::auth::user::SessionUser;
 use crate::error::AppError;
 
 const USER_KEY: &str = "user";
 const CSRF_KEY: &str = "csrf";
-
-/// What a logged-in visitor may do.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum UserRole {
-    /// Logged in with just a name: joins rooms as a viewer.
-    Guest,
-    /// Organizer: moderator everywhere, sees the status page.
-    Admin,
-}
-
-/// The logged-in user, as stored in the session.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct SessionUser {
-    /// Random, stable for the session; passed to BBB as `userID`.
-    pub id: String,
-    /// Display name, passed to BBB as `fullName`.
-    pub name: String,
-    /// Role.
-    pub role: UserRole,
-}
-
-impl SessionUser {
-    /// True for organizers.
-    pub fn is_admin(&self) -> bool {
-        self.role == UserRole::Admin
-    }
-}
 
 /// Typed access to the session cookie.
 pub struct TypedSession(Session);

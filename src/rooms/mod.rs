@@ -5,19 +5,22 @@
 //! restarts.
 
 pub mod handlers;
+pub mod meeting;
 pub mod model;
+pub mod placement;
 pub mod store;
 
 use std::collections::HashMap;
 
-use crate::config::RoomSettings;
+use crate::rooms::model::{Room, ServerName};
 
 /// Lookup tables over the configured rooms.
 #[derive(Debug, Default)]
 pub struct RoomDirectory {
-    rooms: Vec<RoomSettings>,
+    rooms: Vec<Room>,
     by_slug: HashMap<String, usize>,
     by_schedule_room: HashMap<String, usize>,
+    servers: Vec<ServerName>,
     meeting_prefix: String,
 }
 
@@ -30,8 +33,8 @@ pub fn normalise(name: &str) -> String {
 }
 
 impl RoomDirectory {
-    /// Indexes `rooms`; `meeting_prefix` forms BBB meeting IDs.
-    pub fn new(rooms: Vec<RoomSettings>, meeting_prefix: &str) -> Self {
+    /// Indexes `rooms` hosted on `servers`; `meeting_prefix` forms BBB meeting IDs.
+    pub fn new(rooms: Vec<Room>, servers: Vec<ServerName>, meeting_prefix: &str) -> Self {
         let mut by_slug = HashMap::new();
         let mut by_schedule_room = HashMap::new();
         for (i, r) in rooms.iter().enumerate() {
@@ -44,22 +47,28 @@ impl RoomDirectory {
             rooms,
             by_slug,
             by_schedule_room,
+            servers,
             meeting_prefix: meeting_prefix.to_owned(),
         }
     }
 
     /// Every room, in configuration order.
-    pub fn all(&self) -> &[RoomSettings] {
+    pub fn all(&self) -> &[Room] {
         &self.rooms
     }
 
+    /// The configured server of this name.
+    pub fn server_named(&self, name: &str) -> Option<&ServerName> {
+        self.servers.iter().find(|s| s.as_str() == name)
+    }
+
     /// The room with this slug.
-    pub fn get(&self, slug: &str) -> Option<&RoomSettings> {
+    pub fn get(&self, slug: &str) -> Option<&Room> {
         self.by_slug.get(slug).map(|&i| &self.rooms[i])
     }
 
     /// The room hosting sessions of this schedule room (matched ignoring case and spacing).
-    pub fn for_schedule_room(&self, name: &str) -> Option<&RoomSettings> {
+    pub fn for_schedule_room(&self, name: &str) -> Option<&Room> {
         self.by_schedule_room
             .get(&normalise(name))
             .map(|&i| &self.rooms[i])
@@ -76,7 +85,7 @@ impl RoomDirectory {
     }
 
     /// The room whose meeting ID this is.
-    pub fn by_meeting_id(&self, meeting_id: &str) -> Option<&RoomSettings> {
+    pub fn by_meeting_id(&self, meeting_id: &str) -> Option<&Room> {
         meeting_id
             .strip_prefix(&self.meeting_prefix)
             .and_then(|rest| rest.strip_prefix('-'))

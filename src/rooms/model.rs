@@ -7,7 +7,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+use url::Url;
 
 /// A room's URL name: 1–48 characters of `a-z`, `0-9` and `-`, not starting or ending with `-`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -48,6 +50,62 @@ impl<'de> Deserialize<'de> for RoomSlug {
         let s = String::deserialize(d)?;
         RoomSlug::parse(&s).map_err(serde::de::Error::custom)
     }
+}
+
+/// The configured name of a BBB server (`bbb1`): non-empty, no white space. Every name a room
+/// is pinned to is checked against `bbb.servers` when the configuration loads.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct ServerName(String);
+
+impl ServerName {
+    /// Parses a server name, saying what is wrong with it.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        if s.is_empty() || s.len() > 64 {
+            return Err("a server name must be 1 to 64 characters long".into());
+        }
+        if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(format!("server name '{s}' must not contain white space"));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ServerName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::borrow::Borrow<str> for ServerName {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A video room: what the configuration says about it, checked.
+#[derive(Debug, Clone)]
+pub struct Room {
+    /// URL name.
+    pub slug: RoomSlug,
+    /// Display name.
+    pub name: String,
+    /// What it is for.
+    pub kind: RoomKind,
+    /// The server the configuration pins it to (a name in `bbb.servers`).
+    pub server: ServerName,
+    /// Schedule room names whose sessions take place here.
+    pub schedule_rooms: Vec<String>,
+    /// Link to the room's text chat.
+    pub chat_url: Option<Url>,
+    /// Link to the room's public live stream.
+    pub stream_url: Option<Url>,
 }
 
 /// What a room is for; decides access and the BBB create policy.
@@ -124,6 +182,37 @@ pub struct MeetingPolicy {
     pub mute_on_start: bool,
 }
 
+/// When a session room is open to attendees: from `lead` before a session starts until
+/// `grace` after it ends. The pages and the join check both use it, through `auth::access`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JoinWindow {
+    /// How long before the start the room opens.
+    pub lead: Duration,
+    /// How long after the end it stays open.
+    pub grace: Duration,
+}
+
+impl Default for JoinWindow {
+    fn default() -> Self {
+        Self {
+            lead: Duration::minutes(10),
+            grace: Duration::zero(),
+        }
+    }
+}
+
+impl JoinWindow {
+    /// Whether a session from `start` to `end` is joinable at `now`.
+    pub fn is_open(&self, start: DateTime<Utc>, end: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+        start - self.lead <= now && now < end + self.grace
+    }
+
+    /// When the room opens for a session starting at `start`.
+    pub fn opens_at(&self, start: DateTime<Utc>) -> DateTime<Utc> {
+        start - self.lead
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +223,19 @@ mod tests {
         for bad in ["", "-a", "a-", "A", "a b", "ä", &"x".repeat(49)] {
             assert!(RoomSlug::parse(bad).is_err(), "{bad:?} should be rejected");
         }
+    }
+
+    #[test]
+    fn the_join_window_opens_ten_minutes_early_and_closes_at_the_end() {
+        use chrono::TimeZone;
+        let start = Utc.with_ymd_and_hms(2026, 9, 14, 10, 0, 0).unwrap();
+        let end = start + Duration::minutes(45);
+        let w = JoinWindow::default();
+        assert!(!w.is_open(start, end, start - Duration::minutes(11)));
+        assert!(w.is_open(start, end, start - Duration::minutes(10)));
+        assert!(w.is_open(start, end, end - Duration::seconds(1)));
+        assert!(!w.is_open(start, end, end));
+        assert_eq!(w.opens_at(start), start - Duration::minutes(10));
     }
 
     #[test]

@@ -7,11 +7,11 @@
 use chrono::Utc;
 use sqlx::Row;
 
-use crate::config::RoomSettings;
 use crate::db::{to_db_time, Db};
+use crate::rooms::model::Room;
 
 /// Brings the rooms table in line with the configuration, in one transaction.
-pub async fn sync_from_config(db: &Db, rooms: &[RoomSettings]) -> Result<(), sqlx::Error> {
+pub async fn sync_from_config(db: &Db, rooms: &[Room]) -> Result<(), sqlx::Error> {
     let now = to_db_time(Utc::now());
     let mut tx = db.pool().begin().await?;
     for r in rooms {

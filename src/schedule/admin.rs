@@ -7,14 +7,16 @@ use actix_web::{get, post, route, HttpResponse};
 use askama::Template;
 use futures::StreamExt;
 
-use crate::app::AppState;
+use crate::auth::guard::ScheduleAdmin;
 use crate::config;
 use crate::error::{AppError, AppResult};
 use crate::schedule::diff::change_lines;
 use crate::schedule::export::{self, ExportMeta};
 use crate::schedule::import::{self, ImportError, ImportOptions};
 use crate::schedule::store::{self, ConferenceInfo, PullState};
-use crate::web::layout::{Layout, PageCtx};
+use crate::state::AppState;
+use crate::web::layout::Layout;
+use crate::web::page::PageCtx;
 use crate::web::{render, time};
 
 /// A change line on the result page.
@@ -106,10 +108,18 @@ async fn page(ctx: &PageCtx, result: Option<UploadResult>) -> AppResult<AdminSch
     })
 }
 
+/// Registers the schedule administration and export routes.
+pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
+    cfg.service(admin_schedule)
+        .service(upload_schedule)
+        .service(schedule_xml)
+        .service(schedule_json)
+        .service(api_schedule);
+}
+
 /// `GET /admin/schedule`.
 #[get("/admin/schedule")]
-pub async fn admin_schedule(ctx: PageCtx) -> AppResult<HttpResponse> {
-    ctx.require_admin()?;
+pub async fn admin_schedule(ScheduleAdmin(ctx): ScheduleAdmin) -> AppResult<HttpResponse> {
     let p = page(&ctx, None).await?;
     render::page(&ctx, &p)
 }
@@ -172,8 +182,10 @@ async fn read_field(
 
 /// `POST /admin/schedule` (multipart: csrf, file, timezone, action=preview|import).
 #[post("/admin/schedule")]
-pub async fn upload_schedule(ctx: PageCtx, mut form: Multipart) -> AppResult<HttpResponse> {
-    ctx.require_admin()?;
+pub async fn upload_schedule(
+    ScheduleAdmin(ctx): ScheduleAdmin,
+    mut form: Multipart,
+) -> AppResult<HttpResponse> {
     let state = &ctx.state;
     let max = state.settings.schedule.max_bytes;
     let (mut csrf, mut file, mut file_name, mut tz, mut action) = (
@@ -244,7 +256,9 @@ pub async fn upload_schedule(ctx: PageCtx, mut form: Multipart) -> AppResult<Htt
     render::page_with_status(&ctx, &p, status)
 }
 
-async fn export_data(state: &AppState) -> AppResult<(ExportMeta, Vec<store::StoredSession>)> {
+async fn export_data(
+    state: &AppState,
+) -> AppResult<(ExportMeta, Vec<crate::schedule::stored::StoredSession>)> {
     let conference = state.conference().await?;
     let info = conference.info;
     let sessions = store::all_sessions(&state.db).await?;

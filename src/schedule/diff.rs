@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 
 use crate::schedule::model::ParsedSession;
-use crate::schedule::store::StoredSession;
+use crate::schedule::stored::StoredSession;
 
 /// One session named in a diff.
 #[derive(Clone, Debug, PartialEq, Eq)]

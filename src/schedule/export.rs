@@ -14,7 +14,7 @@ use quick_xml::escape::escape;
 use serde_json::{json, Map, Value};
 use sha1::{Digest, Sha1};
 
-use crate::schedule::store::StoredSession;
+use crate::schedule::stored::StoredSession;
 
 /// What the export needs to know about the conference.
 pub struct ExportMeta {

@@ -7,13 +7,21 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-use crate::config::RoomSettings;
+use crate::auth::access::{self, Slot};
 use crate::error::{AppError, AppResult};
-use crate::rooms::handlers::{session_is_joinable, OPENS_BEFORE};
-use crate::rooms::model::RoomKind;
-use crate::schedule::store::{self, StoredSession};
-use crate::web::layout::{Layout, PageCtx};
+use crate::rooms::model::{Room, RoomKind};
+use crate::schedule::store;
+use crate::schedule::stored::StoredSession;
+use crate::web::layout::Layout;
+use crate::web::page::PageCtx;
 use crate::web::{render, time};
+
+/// Registers the attendee pages.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(now_page)
+        .service(session_page)
+        .service(timezone_page);
+}
 
 /// Grid granularity.
 const SLOT: Duration = Duration::minutes(15);
@@ -166,15 +174,20 @@ fn slots_between(a: DateTime<Utc>, b: DateTime<Utc>) -> usize {
     ((b - a).num_seconds().max(0) / SLOT.num_seconds()) as usize
 }
 
-/// Whether the join button shows for a session in `room` at real time `now`.
-fn joinable(
-    s: &StoredSession,
-    room: Option<&RoomSettings>,
-    now: DateTime<Utc>,
-    is_admin: bool,
-) -> bool {
-    room.is_some_and(|r| r.kind != RoomKind::Private || is_admin)
-        && session_is_joinable(s.start, s.end, now, is_admin)
+/// Whether the join button shows for a session in `room` at real time `now` (access decides).
+fn joinable(ctx: &PageCtx, s: &StoredSession, room: Option<&Room>, now: DateTime<Utc>) -> bool {
+    room.is_some_and(|r| {
+        access::offers_join(
+            ctx.layout.user.as_ref(),
+            r,
+            Slot {
+                start: s.start,
+                end: s.end,
+            },
+            ctx.state.join_window,
+            now,
+        )
+    })
 }
 
 /// `GET /`: what is on now and in the next hours.
@@ -194,7 +207,6 @@ pub async fn now_page(ctx: PageCtx, q: web::Query<NowQuery>) -> AppResult<HttpRe
     };
     let state = &ctx.state;
     let tz = ctx.zone.tz;
-    let is_admin = ctx.layout.is_admin();
     let mut win_start = floor_slot(at);
     let win_end = win_start + AHEAD;
     let sessions = store::sessions_between(&state.db, win_start - BEHIND, win_end).await?;
@@ -261,7 +273,7 @@ pub async fn now_page(ctx: PageCtx, q: web::Query<NowQuery>) -> AppResult<HttpRe
                 row_start: first + 2,
                 row_end: last + 2,
                 running: s.start <= real_now && real_now < s.end,
-                joinable: joinable(s, room, real_now, is_admin),
+                joinable: joinable(&ctx, s, room, real_now),
                 room_slug: room.map(|r| r.slug.to_string()).unwrap_or_default(),
             }
         })
@@ -270,7 +282,8 @@ pub async fn now_page(ctx: PageCtx, q: web::Query<NowQuery>) -> AppResult<HttpRe
         .rooms
         .all()
         .iter()
-        .filter(|r| r.kind == RoomKind::Hack || (is_admin && r.kind == RoomKind::Private))
+        .filter(|r| r.kind != RoomKind::Session)
+        .filter(|r| access::offers_open_room(ctx.layout.user.as_ref(), r, real_now))
         .map(|r| OpenRoom {
             slug: r.slug.to_string(),
             name: r.name.clone(),
@@ -435,10 +448,10 @@ pub async fn session_page(ctx: PageCtx, id: web::Path<String>) -> AppResult<Http
             .map(|u| u.to_string())
             .unwrap_or_default(),
         running: s.start <= now && now < s.end,
-        joinable: joinable(&s, room, now, ctx.layout.is_admin()),
+        joinable: joinable(&ctx, &s, room, now),
         over: s.end <= now,
         url: http_link(s.url.as_deref()),
-        opens_minutes: OPENS_BEFORE.num_minutes(),
+        opens_minutes: ctx.state.join_window.lead.num_minutes(),
     };
     render::page(&ctx, &page)
 }
@@ -463,7 +476,7 @@ struct BackQuery {
 /// `GET /timezone`.
 #[get("/timezone")]
 pub async fn timezone_page(ctx: PageCtx, q: web::Query<BackQuery>) -> AppResult<HttpResponse> {
-    let back = crate::rooms::handlers::safe_next(q.back.as_deref());
+    let back = crate::web::redirect::safe_next(q.back.as_deref());
     let back = back.split('?').next().unwrap_or("/").to_owned();
     let mut zones: Vec<&'static str> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect();
     zones.sort_unstable();

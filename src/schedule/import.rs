@@ -166,7 +166,7 @@ pub async fn read_body_limited(
     let mut resp = resp;
     while let Some(chunk) = resp.chunk().await.map_err(|e| ImportError::Read {
         source_name: source_name.to_owned(),
-        cause: crate::error::error_chain(&e.without_url()),
+        cause: crate::telemetry::error_chain(&e.without_url()),
     })? {
         if buf.len() + chunk.len() > max_bytes {
             return Err(too_large());
@@ -189,7 +189,7 @@ pub async fn fetch_url(url: &Url, max_bytes: usize) -> Result<Vec<u8>, ImportErr
         .await
         .map_err(|e| ImportError::Read {
             source_name: source_name.clone(),
-            cause: crate::error::error_chain(&e.without_url()),
+            cause: crate::telemetry::error_chain(&e.without_url()),
         })?;
     if !resp.status().is_success() {
         return Err(ImportError::Read {

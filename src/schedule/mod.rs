@@ -20,5 +20,6 @@ pub mod model;
 pub mod parse;
 pub mod pull;
 pub mod store;
+pub mod stored;
 #[cfg(test)]
 mod test_support;

@@ -89,7 +89,7 @@ impl Puller {
             Err(e) => PullOutcome::Failed(format!(
                 "cannot fetch {}: {}",
                 self.shown,
-                crate::error::error_chain(&e.without_url())
+                crate::telemetry::error_chain(&e.without_url())
             )),
             Ok(resp) if resp.status() == StatusCode::NOT_MODIFIED => {
                 if let Some(p) = &prev {

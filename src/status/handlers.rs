@@ -5,11 +5,16 @@ use std::collections::HashMap;
 use actix_web::{get, HttpResponse};
 use askama::Template;
 
+use crate::auth::guard::StaffPage;
 use crate::bbb::{Meeting, Role};
 use crate::error::AppResult;
-use crate::rooms::store as room_store;
-use crate::web::layout::{Layout, PageCtx};
+use crate::web::layout::Layout;
 use crate::web::{render, time};
+
+/// Registers the staff dashboard.
+pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
+    cfg.service(status_page);
+}
 
 /// One row of the server table.
 pub struct ServerRow {
@@ -97,11 +102,8 @@ fn names(m: &Meeting) -> Vec<String> {
 
 /// Renders the dashboard.
 #[get("/admin/status")]
-pub async fn status_page(ctx: PageCtx) -> AppResult<HttpResponse> {
-    ctx.require_admin()?;
+pub async fn status_page(StaffPage(ctx): StaffPage) -> AppResult<HttpResponse> {
     let state = &ctx.state;
-    let pins: HashMap<String, String> =
-        room_store::all_pins(&state.db).await?.into_iter().collect();
     let snap = state.status.latest();
     // The same meeting ID may be alive on two servers (e.g. after a re-pin): every copy is
     // listed, the one on the pinned server in the room's row.
@@ -120,10 +122,7 @@ pub async fn status_page(ctx: PageCtx) -> AppResult<HttpResponse> {
     let mut rooms = Vec::new();
     for r in state.rooms.all() {
         let mid = state.rooms.meeting_id(r.slug.as_str());
-        let pinned = pins
-            .get(r.slug.as_str())
-            .cloned()
-            .unwrap_or_else(|| r.server.clone());
+        let pinned = state.placements.server_of(r).to_string();
         let copies = meetings
             .get(mid.as_str())
             .map(Vec::as_slice)
@@ -197,9 +196,11 @@ pub async fn status_page(ctx: PageCtx) -> AppResult<HttpResponse> {
                 name: server.name.clone(),
                 up: server.is_up(),
                 error: server.error.clone().unwrap_or_default(),
-                rooms: pins
+                rooms: state
+                    .rooms
+                    .all()
                     .iter()
-                    .filter(|(slug, p)| **p == server.name && state.rooms.get(slug).is_some())
+                    .filter(|r| state.placements.server_of(r).as_str() == server.name)
                     .count(),
                 meetings: server.meetings.len(),
                 people: server.meetings.iter().map(|m| m.participant_count).sum(),

@@ -12,8 +12,8 @@ use futures::future::join_all;
 use tokio::time::MissedTickBehavior;
 
 use crate::bbb::{BbbClient, Endpoint};
-use crate::error::error_chain;
 use crate::status::snapshot::{ServerStatus, Snapshot, StatusStore};
+use crate::telemetry::error_chain;
 
 /// What one poll found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

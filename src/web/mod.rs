@@ -1,6 +1,8 @@
 //! HTTP plumbing shared by every feature: routes, page layout, rendering, time display.
 
 pub mod layout;
+pub mod page;
+pub mod redirect;
 pub mod render;
 pub mod time;
 
@@ -36,26 +38,15 @@ impl tracing_actix_web::RootSpanBuilder for RouteSpan {
     }
 }
 
-/// Registers every route of the portal.
+/// Registers every route of the portal: each feature registers its own.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(healthz)
-        .service(crate::schedule::handlers::now_page)
-        .service(crate::schedule::handlers::session_page)
-        .service(crate::schedule::handlers::timezone_page)
-        .service(crate::auth::handlers::login_form)
-        .service(crate::auth::handlers::login_guest)
-        .service(crate::auth::handlers::admin_link)
-        .service(crate::auth::handlers::admin_login)
-        .service(crate::auth::handlers::logout)
-        .service(crate::rooms::handlers::join)
-        .service(crate::status::handlers::status_page)
-        .service(crate::schedule::admin::admin_schedule)
-        .service(crate::schedule::admin::upload_schedule)
-        .service(crate::schedule::admin::schedule_xml)
-        .service(crate::schedule::admin::schedule_json)
-        .service(crate::schedule::admin::api_schedule)
-        .service(static_file)
-        .default_service(web::to(not_found));
+    cfg.service(healthz).service(static_file);
+    crate::schedule::handlers::configure(cfg);
+    crate::schedule::admin::configure(cfg);
+    crate::auth::handlers::configure(cfg);
+    crate::rooms::handlers::configure(cfg);
+    crate::status::handlers::configure(cfg);
+    cfg.default_service(web::to(not_found));
 }
 
 /// Static assets, embedded in the binary so an installed `hallway` needs no files beside it.
@@ -85,7 +76,7 @@ async fn not_found() -> Result<HttpResponse, AppError> {
 
 /// Liveness: the process serves HTTP and reaches its database.
 #[route("/healthz", method = "GET", method = "HEAD")]
-async fn healthz(state: web::Data<crate::app::AppState>) -> HttpResponse {
+async fn healthz(state: web::Data<crate::state::AppState>) -> HttpResponse {
     match sqlx::query("select 1").execute(state.db.pool()).await {
         Ok(_) => HttpResponse::Ok().content_type("text/plain").body("ok\n"),
         Err(e) => {

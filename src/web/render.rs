@@ -9,7 +9,7 @@ use actix_web::HttpResponse;
 use askama::Template;
 
 use crate::error::AppResult;
-use crate::web::layout::PageCtx;
+use crate::web::page::PageCtx;
 use crate::web::time::{ZoneSource, TZ_COOKIE};
 
 /// Renders `page` with status 200.

@@ -1,0 +1,174 @@
+//! Typed extractors that ask `auth::access` before a handler runs: a handler that takes
+//! [`StaffPage`] or [`JoinAs`] cannot forget the check, and every refusal reads the same.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
+use serde::Deserialize;
+
+use crate::auth::access::{self, Action, Allowed, Denied, Slot};
+use crate::auth::user::SessionUser;
+use crate::bbb::Role;
+use crate::error::AppError;
+use crate::rooms::model::Room;
+use crate::schedule::store as schedule_store;
+use crate::state::AppState;
+use crate::web::page::PageCtx;
+use crate::web::redirect::safe_next;
+
+/// Turns a refusal into the error page (or login redirect) the visitor sees.
+pub fn refusal(denied: Denied, next: &str, state: &AppState) -> AppError {
+    match denied {
+        Denied::LoginRequired => AppError::LoginRequired {
+            next: next.to_owned(),
+        },
+        Denied::StaffOnly => {
+            AppError::Forbidden("This page is for the conference staff only.".into())
+        }
+        Denied::PrivateRoom { room } => {
+            AppError::Forbidden(format!("{room} is open to the conference staff only."))
+        }
+        Denied::RoomClosed { room, .. } => AppError::BadRequest(format!(
+            "No session is running in {room} right now. The room opens {} minutes before each \
+             session.",
+            state.join_window.lead.num_minutes()
+        )),
+    }
+}
+
+fn check(ctx: &PageCtx, action: Action<'_>) -> Result<Allowed, AppError> {
+    access::decide(
+        ctx.layout.user.as_ref(),
+        action,
+        ctx.state.join_window,
+        ctx.state.clock.now(),
+    )
+    .map_err(|d| refusal(d, &ctx.layout.here, &ctx.state))
+}
+
+macro_rules! page_guard {
+    ($(#[$doc:meta])* $name:ident, $action:expr) => {
+        $(#[$doc])*
+        pub struct $name(pub PageCtx);
+
+        impl FromRequest for $name {
+            type Error = AppError;
+            type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+            fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+                let ctx = PageCtx::from_request(req, payload);
+                Box::pin(async move {
+                    let ctx = ctx.await?;
+                    check(&ctx, $action)?;
+                    Ok($name(ctx))
+                })
+            }
+        }
+    };
+}
+
+page_guard!(
+    /// A page for the conference staff (the status dashboard).
+    StaffPage,
+    Action::SeeStaffPages
+);
+page_guard!(
+    /// A page that changes the schedule (upload, re-import).
+    ScheduleAdmin,
+    Action::ManageSchedule
+);
+
+/// The join form: only the CSRF token and where to come back to.
+#[derive(Deserialize)]
+pub struct JoinForm {
+    csrf: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// A checked join: logged in, the form's CSRF token matches, and access allows this user into
+/// the room `{slug}` of the path with `role`.
+pub struct JoinAs {
+    /// The request context.
+    pub ctx: PageCtx,
+    /// The room.
+    pub room: Room,
+    /// The user.
+    pub user: SessionUser,
+    /// The BBB role access granted.
+    pub role: Role,
+    /// Where the form came from (a safe local path).
+    pub next: String,
+}
+
+impl FromRequest for JoinAs {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let ctx = PageCtx::from_request(req, payload);
+        let form = web::Form::<JoinForm>::from_request(req, payload);
+        let slug = req.match_info().get("slug").map(str::to_owned);
+        Box::pin(async move {
+            let ctx = ctx.await?;
+            let form = form
+                .await
+                .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?;
+            let next = safe_next(form.next.as_deref());
+            let user = ctx
+                .layout
+                .user
+                .clone()
+                .ok_or(AppError::LoginRequired { next: next.clone() })?;
+            ctx.session.verify_csrf(&form.csrf)?;
+            let state = &ctx.state;
+            let room = slug
+                .and_then(|s| state.rooms.get(&s).cloned())
+                .ok_or(AppError::NotFound)?;
+            let sessions = room_sessions_near(state, &room).await?;
+            let role = match check(
+                &ctx,
+                Action::JoinRoom {
+                    room: &room,
+                    sessions: &sessions,
+                },
+            )? {
+                Allowed::Join(role) => role,
+                Allowed::Yes => Role::Viewer,
+            };
+            Ok(JoinAs {
+                ctx,
+                room,
+                user,
+                role,
+                next,
+            })
+        })
+    }
+}
+
+/// The scheduled sessions of `room` that are running or start within the join window.
+async fn room_sessions_near(state: &AppState, room: &Room) -> Result<Vec<Slot>, AppError> {
+    let now = state.clock.now();
+    let near = schedule_store::sessions_between(
+        &state.db,
+        now,
+        now + state.join_window.lead + chrono::Duration::seconds(1),
+    )
+    .await?;
+    Ok(near
+        .iter()
+        .filter(|s| {
+            state
+                .rooms
+                .for_schedule_room(&s.room)
+                .is_some_and(|r| r.slug == room.slug)
+        })
+        .map(|s| Slot {
+            start: s.start,
+            end: s.end,
+        })
+        .collect())
+}
