@@ -369,7 +369,9 @@ pub fn sample_get_meetings_xml(meetings: usize, attendees: usize) -> String {
     render::meetings(st.meetings.values())
 }
 
-/// For the `hallway bbb-sim` subcommand: bind, log the base URL, serve
+/// For the `hallway bbb-sim` subcommand: bind, print the base URL on
+/// stdout (`bbb-sim listening on http://ADDR/bigbluebutton/`, the bound
+/// address, so `--listen 127.0.0.1:0` works for scripts and tests), serve
 /// until Ctrl-C.
 pub async fn run_standalone(addr: SocketAddr, config: SimConfig) -> std::io::Result<()> {
     let listener = TcpListener::bind(addr)?;
@@ -378,6 +380,12 @@ pub async fn run_standalone(addr: SocketAddr, config: SimConfig) -> std::io::Res
     let algorithms: Vec<String> = config.algorithms.iter().map(|a| a.to_string()).collect();
     let version = config.version;
     let server = SimServer::start(listener, config).await?;
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "bbb-sim listening on http://{local}/bigbluebutton/")?;
+        out.flush()?;
+    }
     tracing::info!(
         server = %name,
         algorithms = %algorithms.join(","),
