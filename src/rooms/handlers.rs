@@ -243,9 +243,16 @@ mod tests {
 
     #[test]
     fn derived_passwords_are_stable_and_differ_by_role() {
-        let a = derived_password("s", "hallway-mc1", "attendee");
-        assert_eq!(a, derived_password("s", "hallway-mc1", "attendee"));
-        assert_ne!(a, derived_password("s", "hallway-mc1", "moderator"));
-        assert_eq!(a.len(), 16);
+        // First 16 hex digits of SHA-256 over the NUL-separated parts, computed with
+        // `printf 'hallway-meeting-password\0s\0hallway-mc1\0attendee' | sha256sum`
+        // (and `...\0moderator`): a changed derivation would lock out running meetings.
+        assert_eq!(
+            derived_password("s", "hallway-mc1", "attendee"),
+            "b63711ac284d687e"
+        );
+        assert_eq!(
+            derived_password("s", "hallway-mc1", "moderator"),
+            "6602b4fcaa14cc51"
+        );
     }
 }
