@@ -256,11 +256,18 @@ async fn an_empty_window_points_to_the_next_session() {
     let app = spawn_app().await;
     app.import_sample().await;
 
-    // Two weeks before the conference: the next session is the opening keynote (event 1001,
-    // 2026-09-15 09:00 Vienna = 07:00 UTC, the first in the file and the lowest id at 07:00).
-    let (_, body) = app.get("/?at=2026-09-01T00:00:00Z").await;
+    // Two weeks before the conference, on the app's own clock (no ?at=): the next session is
+    // the opening keynote (event 1001, 2026-09-15 09:00 Vienna = 07:00 UTC, the first in the
+    // file and the lowest id at 07:00).
+    app.clock.set(
+        chrono::DateTime::parse_from_rfc3339("2026-09-01T00:00:00Z")
+            .unwrap()
+            .into(),
+    );
+    let (_, body) = app.get("/").await;
 
     assert!(body.contains("Nothing is scheduled in the next hours"));
+    assert_eq!(texts(&body, "h1"), ["Now: Tue 1 Sep 2026, 00:00 UTC"]);
     let next = texts(&body, "section.empty p").join(" | ");
     assert!(
         next.contains("Next: Keynote: Thirty years of plumbing"),
