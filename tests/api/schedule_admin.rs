@@ -45,32 +45,42 @@ fn write_temp(content: &str) -> tempfile::NamedTempFile {
 /// Facts about the sample conference, read off schedule/sample-conference.xml by hand (local
 /// times there are Europe/Vienna, CEST = UTC+2 in September): guid, title, UTC start and end,
 /// room, persons, for the first two events and the last one.
-const SAMPLE_FACTS: [(&str, &str, &str, &str, &str, &[&str]); 3] = [
-    (
-        "e31f2bf9-432f-5a8f-ba21-2fd5cc2cb1d6",
-        "Keynote: Thirty years of plumbing",
-        "2026-09-15T07:00:00Z", // 09:00 +02:00, 00:45
-        "2026-09-15T07:45:00Z",
-        "Refereed Track",
-        &["Sølvi Ångström"],
-    ),
-    (
-        "a428ed77-4dfc-54a6-aa1b-f12a5da4d156",
-        "Ten years of kernel fuzzing: status and next steps",
-        "2026-09-15T07:45:00Z", // 09:45 +02:00, 00:45
-        "2026-09-15T08:30:00Z",
-        "Refereed Track",
-        &["Jörn Haddad", "Ingrid Zieliński"],
-    ),
-    (
-        "2b04817b-d6e6-586d-b46a-6f5bdc832102",
-        "EFI capsule updates — open questions",
-        "2026-09-17T16:00:00Z", // 18:00 +02:00, 00:30
-        "2026-09-17T16:30:00Z",
-        "Microconference 3",
-        &["Şebnem Carvalho", "Piotr Lindqvist", "Noémie Marchetti"],
-    ),
+const SAMPLE_FACTS: [Fact; 3] = [
+    Fact {
+        guid: "e31f2bf9-432f-5a8f-ba21-2fd5cc2cb1d6",
+        title: "Keynote: Thirty years of plumbing",
+        start: "2026-09-15T07:00:00Z", // 09:00 +02:00, 00:45
+        end: "2026-09-15T07:45:00Z",
+        room: "Refereed Track",
+        persons: &["Sølvi Ångström"],
+    },
+    Fact {
+        guid: "a428ed77-4dfc-54a6-aa1b-f12a5da4d156",
+        title: "Ten years of kernel fuzzing: status and next steps",
+        start: "2026-09-15T07:45:00Z", // 09:45 +02:00, 00:45
+        end: "2026-09-15T08:30:00Z",
+        room: "Refereed Track",
+        persons: &["Jörn Haddad", "Ingrid Zieliński"],
+    },
+    Fact {
+        guid: "2b04817b-d6e6-586d-b46a-6f5bdc832102",
+        title: "EFI capsule updates — open questions",
+        start: "2026-09-17T16:00:00Z", // 18:00 +02:00, 00:30
+        end: "2026-09-17T16:30:00Z",
+        room: "Microconference 3",
+        persons: &["Şebnem Carvalho", "Piotr Lindqvist", "Noémie Marchetti"],
+    },
 ];
+
+/// One session of the sample as the file states it.
+struct Fact {
+    guid: &'static str,
+    title: &'static str,
+    start: &'static str,
+    end: &'static str,
+    room: &'static str,
+    persons: &'static [&'static str],
+}
 
 /// The sample has 270 `<event>`s, 33 of them in the Refereed Track (`grep -c`).
 const SAMPLE_SESSIONS: usize = 270;
@@ -88,7 +98,15 @@ fn assert_sample_facts(sessions: &[serde_json::Value], what: &str) {
         SAMPLE_REFEREED,
         "{what}: Refereed Track sessions"
     );
-    for (guid, title, start, end, room, persons) in SAMPLE_FACTS {
+    for Fact {
+        guid,
+        title,
+        start,
+        end,
+        room,
+        persons,
+    } in SAMPLE_FACTS
+    {
         let s = sessions
             .iter()
             .find(|s| s["guid"] == guid)
@@ -450,7 +468,15 @@ async fn the_frab_xml_export_reads_back_as_the_same_schedule() {
     // The same parser reads both sides: check the export against facts written down here too.
     assert_eq!(back.conference.time_zone, Some(chrono_tz::Europe::Vienna));
     assert_eq!(back.sessions.len(), SAMPLE_SESSIONS);
-    for (guid, title, start, end, room, persons) in SAMPLE_FACTS {
+    for Fact {
+        guid,
+        title,
+        start,
+        end,
+        room,
+        persons,
+    } in SAMPLE_FACTS
+    {
         let s = back
             .sessions
             .iter()
