@@ -81,7 +81,7 @@ pub enum ScheduleCommand {
 /// `hallway bbb-sim`
 #[derive(Args, Debug)]
 pub struct SimArgs {
-    /// Address to listen on.
+    /// Address to listen on (port 0: any free port; the bound address is printed on stdout).
     #[arg(long, default_value = "127.0.0.1:8090")]
     pub listen: SocketAddr,
     /// Shared secret the simulator checks checksums with.

@@ -85,5 +85,11 @@ mod tests {
         assert_eq!(a.len(), 16);
         // A literal, computed once with: printf 'hallway-meeting-password\0s\0hallway-mc1\0attendee' | sha256sum
         assert_eq!(a, "b63711ac284d687e");
+        // ... and with `\0moderator` at the end: a changed derivation would lock out running
+        // meetings whose passwords BBB already holds.
+        assert_eq!(
+            derived_password(&s, "hallway-mc1", Role::Moderator),
+            "6602b4fcaa14cc51"
+        );
     }
 }

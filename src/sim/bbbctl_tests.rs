@@ -95,7 +95,7 @@ fn skip(reason: &str) -> Option<PathBuf> {
     if std::env::var("CI").as_deref() == Ok("true") {
         panic!("bbbctl peer test cannot run under CI=true: {reason}");
     }
-    eprintln!("skipping bbbctl peer test: {reason}");
+    super::tests::report_skip(&format!("bbbctl: {reason}"));
     None
 }
 

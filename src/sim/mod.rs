@@ -62,7 +62,8 @@
 //! Lifecycle: a meeting nobody joined is removed after
 //! [`SimConfig::empty_meeting_timeout`], one whose last user left after
 //! [`SimConfig::last_user_left_timeout`]; both are checked lazily on every
-//! request. `end` disconnects everybody and marks the meeting forcibly
+//! request. Tests move the lifecycle clock with [`SimServer::advance_clock`]
+//! instead of sleeping. `end` disconnects everybody and marks the meeting forcibly
 //! ended (`hasBeenForciblyEnded=true`, `endTime` set, join refused with
 //! `meetingForciblyEnded`, create starts a new session); it is removed after
 //! [`SimConfig::ended_meeting_linger`].
@@ -158,6 +159,17 @@ impl Shared {
             self.config.ended_meeting_linger,
         );
         st
+    }
+
+    /// Moves the lifecycle clock and applies the expiry rules.
+    pub(crate) fn advance(&self, by: Duration) {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        st.advance(by);
+        st.expire(
+            self.config.empty_meeting_timeout,
+            self.config.last_user_left_timeout,
+            self.config.ended_meeting_linger,
+        );
     }
 
     /// The current faults.
@@ -304,6 +316,14 @@ impl SimServer {
         self.shared.faults()
     }
 
+    /// Moves the simulator's lifecycle clock forward by `by` and applies
+    /// the expiry rules at once, as if that much time had passed: tests
+    /// expire empty, abandoned and ended meetings without sleeping. Only
+    /// lifecycle timing moves; `createTime` and `endTime` stay wall-clock.
+    pub fn advance_clock(&self, by: Duration) {
+        self.shared.advance(by);
+    }
+
     /// Stops the server gracefully and waits for it.
     pub async fn stop(self) {
         self.handle.stop(true).await;
@@ -369,7 +389,9 @@ pub fn sample_get_meetings_xml(meetings: usize, attendees: usize) -> String {
     render::meetings(st.meetings.values())
 }
 
-/// For the `hallway bbb-sim` subcommand: bind, log the base URL, serve
+/// For the `hallway bbb-sim` subcommand: bind, print the base URL on
+/// stdout (`bbb-sim listening on http://ADDR/bigbluebutton/`, the bound
+/// address, so `--listen 127.0.0.1:0` works for scripts and tests), serve
 /// until Ctrl-C.
 pub async fn run_standalone(addr: SocketAddr, config: SimConfig) -> std::io::Result<()> {
     let listener = TcpListener::bind(addr)?;
@@ -378,6 +400,12 @@ pub async fn run_standalone(addr: SocketAddr, config: SimConfig) -> std::io::Res
     let algorithms: Vec<String> = config.algorithms.iter().map(|a| a.to_string()).collect();
     let version = config.version;
     let server = SimServer::start(listener, config).await?;
+    {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "bbb-sim listening on http://{local}/bigbluebutton/")?;
+        out.flush()?;
+    }
     tracing::info!(
         server = %name,
         algorithms = %algorithms.join(","),

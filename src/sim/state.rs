@@ -113,6 +113,9 @@ pub(crate) enum CreateOutcome {
 pub(crate) struct SimState {
     pub meetings: BTreeMap<String, SimMeeting>,
     pub sessions: HashMap<String, Session>,
+    /// How far tests moved the lifecycle clock ahead of the monotonic clock
+    /// ([`SimState::advance`]); zero in production.
+    pub skew: Duration,
 }
 
 /// Random lowercase alphanumerics (BBB tokens).
@@ -133,11 +136,23 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 impl SimState {
+    /// The instant the lifecycle rules decide by: the monotonic clock plus
+    /// whatever tests advanced it by.
+    pub fn now(&self) -> Instant {
+        Instant::now() + self.skew
+    }
+
+    /// Moves the lifecycle clock forward by `by` (tests: expiry without
+    /// sleeping).
+    pub fn advance(&mut self, by: Duration) {
+        self.skew += by;
+    }
+
     /// Drops meetings nobody joined within `empty`, whose last user left
     /// more than `last_left` ago, or that ended more than `linger` ago.
     /// Called lazily on every request.
     pub fn expire(&mut self, empty: Duration, last_left: Duration, linger: Duration) {
-        let now = Instant::now();
+        let now = self.now();
         let gone: Vec<String> = self
             .meetings
             .values()
@@ -183,9 +198,10 @@ impl SimState {
     /// and it stays visible as forcibly ended until [`SimState::expire`]
     /// removes it.
     pub fn end_meeting(&mut self, meeting_id: &str) {
+        let now = self.now();
         if let Some(m) = self.meetings.get_mut(meeting_id) {
             if m.ended_at.is_none() {
-                m.ended_at = Some(Instant::now());
+                m.ended_at = Some(now);
                 m.end_time = now_ms();
                 m.attendees.clear();
             }
@@ -244,7 +260,7 @@ impl SimState {
             has_user_joined: false,
             attendees: Vec::new(),
             metadata: req.metadata,
-            created_at: Instant::now(),
+            created_at: self.now(),
             last_left_at: None,
             ended_at: None,
             end_time: 0,
@@ -280,6 +296,7 @@ impl SimState {
 
     /// Removes an attendee by a predicate; returns true if one was removed.
     pub fn disconnect(&mut self, meeting_id: &str, f: impl Fn(&SimAttendee) -> bool) -> bool {
+        let now = self.now();
         let Some(m) = self.meetings.get_mut(meeting_id) else {
             return false;
         };
@@ -287,7 +304,7 @@ impl SimState {
         m.attendees.retain(|a| !f(a));
         let removed = m.attendees.len() != before;
         if removed && m.attendees.is_empty() {
-            m.last_left_at = Some(Instant::now());
+            m.last_left_at = Some(now);
         }
         removed
     }

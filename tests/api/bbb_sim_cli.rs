@@ -2,22 +2,15 @@
 //! own client: what the demo and benchmarks start is what real BBB clients accept.
 //!
 //! Uses the venv `target/bbbctl-venv` (made by .ci/run or by the library's bbbctl test; env
-//! `BBBCTL_VENV` points elsewhere). Skipped with a reason without it, unless `CI=true`.
+//! `BBBCTL_VENV` points elsewhere). Reported as SKIPPED without it, unless `CI=true`.
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::helpers::required;
+use tokio::io::{AsyncBufReadExt, BufReader};
 
-struct Sim(Child);
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::helpers::skip;
 
 const SCRIPT: &str = r#"
 import sys, urllib.request, urllib.error
@@ -52,14 +45,12 @@ fn python() -> Option<PathBuf> {
     if ok {
         return Some(py);
     }
-    assert!(
-        !required(),
-        "CI=true but {} has no bbbctl (see .ci/run)",
-        py.display()
-    );
-    eprintln!(
-        "skipping: no bbbctl venv at {} (run .ci/run or the lib tests first)",
-        py.display()
+    skip(
+        "bbbctl",
+        &format!(
+            "no bbbctl venv at {} (run .ci/run or the lib tests first)",
+            py.display()
+        ),
     );
     None
 }
@@ -67,31 +58,36 @@ fn python() -> Option<PathBuf> {
 #[tokio::test]
 async fn the_bbb_sim_command_serves_bbbctl_and_our_client() {
     let Some(py) = python() else { return };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let secret = "4f2a9c1e7b3d5a60";
-    let _sim = Sim(Command::new(env!("CARGO_BIN_EXE_hallway"))
-        .args([
-            "bbb-sim",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--secret",
-            secret,
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+    // Port 0: the simulator binds a free port itself and prints the address it bound, so no
+    // other process can take the port between a probe and the bind.
+    let log = tempfile::NamedTempFile::new().expect("log file");
+    let mut sim = tokio::process::Command::new(env!("CARGO_BIN_EXE_hallway"))
+        .args(["bbb-sim", "--listen", "127.0.0.1:0", "--secret", secret])
+        .stdout(Stdio::piped())
+        .stderr(log.reopen().expect("log file"))
+        .kill_on_drop(true)
         .spawn()
-        .expect("start hallway bbb-sim"));
-    let base = format!("http://127.0.0.1:{port}/bigbluebutton/");
-    for _ in 0..100 {
-        if reqwest::get(format!("{base}api")).await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+        .expect("start hallway bbb-sim");
+    let mut stdout = BufReader::new(sim.stdout.take().expect("piped stdout")).lines();
+    let first = tokio::time::timeout(Duration::from_secs(30), stdout.next_line()).await;
+    let base = match first {
+        Ok(Ok(Some(line))) => line
+            .strip_prefix("bbb-sim listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line from hallway bbb-sim: {line}"))
+            .to_owned(),
+        Ok(_) => panic!(
+            "hallway bbb-sim exited ({:?}) before listening: {}",
+            sim.wait().await,
+            std::fs::read_to_string(log.path()).unwrap_or_default()
+        ),
+        Err(_) => panic!("hallway bbb-sim printed no address within 30 s"),
+    };
+    // The socket is bound before the address is printed: the API answers at once.
+    let root = reqwest::get(format!("{base}api"))
+        .await
+        .unwrap_or_else(|e| panic!("hallway bbb-sim at {base} does not answer: {e}"));
+    assert_eq!(root.status(), 200, "{base}api");
 
     let out = Command::new(&py)
         .args(["-c", SCRIPT, &format!("{base}api"), secret])

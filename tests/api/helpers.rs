@@ -1,13 +1,16 @@
 //! Boots what production boots: `Application::build` with the example configuration, its BBB
 //! servers replaced by simulators, a temporary database, and a cookie-keeping HTTP client.
 
+use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::{Mutex, Once};
 
-use chrono::{Duration, Utc};
-use hallway::app::Application;
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use hallway::app::{Application, BuildOptions};
 use hallway::auth::store as auth_store;
+use hallway::clock::Clock;
 use hallway::config::{RawBbbServer, RawSettings};
 use hallway::db::Db;
 use hallway::schedule::import::{self, ImportOptions};
@@ -21,10 +24,19 @@ pub fn sample_schedule_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("schedule/sample-conference.xml")
 }
 
+/// Where every test app's clock starts: Monday 2026-09-14 12:00 UTC, the day before the sample
+/// conference opens (its first sessions start 2026-09-15 07:00 UTC). Nothing is running then,
+/// whatever day the suite runs on.
+pub fn pinned_now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 9, 14, 12, 0, 0).unwrap()
+}
+
 /// A running portal with its simulators.
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`
     pub address: String,
+    /// The app's clock, pinned at [`pinned_now`]; tests move it with `set` / `advance`.
+    pub clock: Clock,
     /// Client with a cookie jar that does not follow redirects.
     pub client: reqwest::Client,
     /// The status poller, to drive by hand.
@@ -102,9 +114,18 @@ pub async fn spawn_app_with(
     )
     .expect("write config");
     let settings = raw.parse().expect("settings");
-    let app = Application::build(settings.clone())
-        .await
-        .expect("build app");
+    // A pinned clock, and no background loops: tests call poll_once / pull_once themselves, so
+    // nothing polls or pulls behind their back.
+    let clock = Clock::fixed(pinned_now());
+    let app = Application::build_with(
+        settings,
+        BuildOptions {
+            clock: clock.clone(),
+            background_jobs: false,
+        },
+    )
+    .await
+    .expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let poller = app.poller();
     let puller = app.puller();
@@ -117,6 +138,7 @@ pub async fn spawn_app_with(
         .expect("client");
     TestApp {
         address,
+        clock,
         client,
         poller,
         puller,
@@ -136,13 +158,14 @@ impl TestApp {
             .expect("sample imports");
     }
 
-    /// Imports the sample conference shifted so that its first sessions run now.
+    /// Imports the sample conference shifted so that its first sessions run at the app's
+    /// (pinned) now.
     pub async fn import_sample_running_now(&self) {
         let bytes = std::fs::read(sample_schedule_path()).expect("read sample");
         let (mut parsed, format) =
             import::parse_schedule(&bytes, "sample", &ImportOptions::default())
                 .expect("sample parses");
-        import::shift_to_now(&mut parsed, Utc::now());
+        import::shift_to_now(&mut parsed, self.clock.now());
         import::store_parsed(&self.db, parsed, format, "sample shifted", false, None)
             .await
             .expect("sample stores");
@@ -194,7 +217,7 @@ impl TestApp {
             &self.db,
             "Test Organizer",
             Duration::hours(1),
-            Utc::now(),
+            self.clock.now(),
         )
         .await
         .expect("token");
@@ -260,4 +283,54 @@ pub fn attrs(html: &str, selector: &str, attr: &str) -> Vec<String> {
 /// True when tests that need an optional peer must run (CI), false when they may skip.
 pub fn required() -> bool {
     std::env::var("CI").map(|v| v == "true").unwrap_or(false)
+}
+
+/// Skips the calling test because `peer` (chromium, postgresql, bbbctl, ../shared) is missing,
+/// or fails it when [`required`] (CI=true). The caller returns right after.
+///
+/// libtest captures `eprintln!` of passing tests, so a skip reported that way looks green.
+/// Instead the line is written straight to the process's stderr (libtest captures only the
+/// print macros), so it shows while the tests run, and is repeated after the summary:
+///
+/// ```text
+/// test result: ok. 42 passed; 0 failed; ...
+/// SKIPPED browser::the_browser_zone_is_detected_and_times_are_shown_in_it: chromium: ...
+/// ```
+pub fn skip(peer: &str, reason: &str) {
+    assert!(
+        !required(),
+        "CI=true but the {peer} peer is missing: {reason}"
+    );
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    let line = format!("SKIPPED {test}: {peer}: {reason}");
+    let _ = writeln!(std::io::stderr(), "{line}");
+    SKIPS.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+    static REGISTER: Once = Once::new();
+    REGISTER.call_once(|| {
+        // SAFETY: `atexit` is the C library's; `print_skips` is a plain `extern "C" fn` that
+        // only reads a static and writes to stderr, which stays valid until the process ends.
+        unsafe {
+            atexit(print_skips);
+        }
+    });
+}
+
+static SKIPS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+extern "C" {
+    fn atexit(callback: extern "C" fn()) -> std::os::raw::c_int;
+}
+
+/// Runs when the test binary exits, after libtest printed its summary.
+extern "C" fn print_skips() {
+    let skips = SKIPS.lock().unwrap_or_else(|e| e.into_inner());
+    let mut err = std::io::stderr().lock();
+    for line in skips.iter() {
+        let _ = writeln!(err, "{line}");
+    }
+    let _ = writeln!(
+        err,
+        "{} test(s) passed without running: see docs/TESTING.md",
+        skips.len()
+    );
 }

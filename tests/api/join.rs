@@ -1,6 +1,6 @@
 //! Joining rooms: login, CSRF, access rules, and the signed redirect into BBB.
 
-use crate::helpers::{attrs, csrf_in, spawn_app};
+use crate::helpers::{attrs, csrf_in, pinned_now, spawn_app};
 
 /// Follows a join redirect in a fresh client, as the browser would, and returns the final page.
 async fn open_in_browser(url: &str) -> (reqwest::StatusCode, String, String) {
@@ -128,7 +128,10 @@ async fn a_join_without_a_valid_csrf_token_is_refused() {
 #[tokio::test]
 async fn guests_may_enter_hackrooms_but_not_the_staff_room_or_closed_session_rooms() {
     let app = spawn_app().await;
-    app.import_sample().await; // September 2026: long over, nothing is running
+    // The clock is pinned the day before the conference: no Refereed session is within its
+    // ten minutes, whatever day the suite runs on.
+    app.import_sample().await;
+    assert_eq!(app.clock.now(), pinned_now());
     app.log_in_as_guest("Alice").await;
     let csrf = app.csrf().await;
 
@@ -198,7 +201,7 @@ async fn an_admin_link_works_exactly_once() {
         &app.db,
         "Organizer",
         chrono::Duration::hours(1),
-        chrono::Utc::now(),
+        app.clock.now(),
     )
     .await
     .unwrap();
@@ -219,6 +222,9 @@ async fn an_admin_link_works_exactly_once() {
 #[tokio::test]
 async fn the_admin_link_command_prints_a_working_link() {
     let app = spawn_app().await;
+    // The CLI is another process and dates the link by the system clock: move the app's
+    // clock there, so the link is checked at the instant it was made.
+    app.clock.set(chrono::Utc::now());
 
     let out = app.cli(&["admin-link", "--name", "CLI Organizer"]);
 
@@ -242,7 +248,7 @@ async fn admins_can_open_a_session_room_early_and_guests_wait_for_it() {
     let app = spawn_app().await;
     app.import_sample_running_now().await;
     // A Refereed Track session starting more than an hour from now.
-    let later = chrono::Utc::now() + chrono::Duration::hours(1);
+    let later = app.clock.now() + chrono::Duration::hours(1);
     let sessions: Vec<serde_json::Value> =
         serde_json::from_slice(&app.cli(&["schedule", "show", "--json"]).stdout).unwrap();
     let id = sessions

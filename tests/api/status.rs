@@ -1,5 +1,7 @@
 //! The staff status page and its poller.
 
+use hallway::bbb::Role;
+
 use crate::helpers::{csrf_in, spawn_app, texts};
 
 #[tokio::test]
@@ -16,6 +18,18 @@ async fn after_one_poll_the_status_page_lists_the_guest_in_the_room() {
     let page = reqwest::get(&join_url).await.unwrap().text().await.unwrap();
     assert!(page.contains("You are in"));
     let admin = spawn_admin_client(&app).await;
+    let before = admin
+        .get(format!("{}/admin/status", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        before.contains("No poll has finished yet"),
+        "test apps run no background poller"
+    );
 
     // Act
     let report = app.poller.poll_once().await;
@@ -43,12 +57,51 @@ async fn after_one_poll_the_status_page_lists_the_guest_in_the_room() {
 
 #[tokio::test]
 async fn a_server_that_is_down_shows_as_down_and_the_others_still_report() {
+    // Arrange: bbb1 has one meeting with two people, bbb3 two meetings with one person each,
+    // bbb2 is stopped.
     let app = spawn_app().await;
     let admin = spawn_admin_client(&app).await;
+    let client = hallway::bbb::BbbClient::new(hallway::bbb::Timeouts::default()).unwrap();
+    for (i, meetings, people) in [(0, 1, 2), (2, 2, 1)] {
+        let sim = &app.sims[i];
+        let name = format!("bbb{}", i + 1);
+        let ep = hallway::bbb::Endpoint::new(
+            name.clone(),
+            &sim.base_url(),
+            secrecy::SecretString::from(format!("test-secret-of-{name}")),
+            hallway::bbb::ChecksumAlgorithm::Sha256,
+        );
+        for m in 0..meetings {
+            let id = format!("outside-{name}-{m}");
+            client
+                .create(
+                    &ep,
+                    &hallway::bbb::CreateMeeting {
+                        meeting_id: id.clone(),
+                        name: format!("Meeting {m} on {name}"),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .expect("create on a healthy sim");
+            for p in 0..people {
+                sim.add_user(
+                    &id,
+                    &format!("Person {p}"),
+                    Role::Viewer,
+                    false,
+                    false,
+                    false,
+                )
+                .expect("user joins");
+            }
+        }
+    }
     let mut sims = app.sims.into_iter();
-    sims.next();
-    sims.next().unwrap().stop().await;
+    let (_bbb1, bbb2, _bbb3) = (sims.next(), sims.next().unwrap(), sims.next());
+    bbb2.stop().await;
 
+    // Act
     let report = app.poller.poll_once().await;
     let body = admin
         .get(format!("{}/admin/status", app.address))
@@ -59,12 +112,50 @@ async fn a_server_that_is_down_shows_as_down_and_the_others_still_report() {
         .await
         .unwrap();
 
+    // Assert: server, state, meetings, people of every row (rooms pinned and poll time vary).
     assert_eq!((report.up, report.down), (2, 1));
-    let servers = texts(&body, "table.servers tbody tr");
-    assert!(
-        servers.iter().any(|s| s.starts_with("bbb2 DOWN")),
-        "{servers:?}"
+    let rows: Vec<(String, String, String, String)> = server_rows(&body)
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].clone(), r[3].clone(), r[4].clone()))
+        .collect();
+    let row = |name: &str| {
+        rows.iter()
+            .find(|r| r.0 == name)
+            .unwrap_or_else(|| panic!("no {name} row: {rows:?}"))
+            .clone()
+    };
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert_eq!(
+        row("bbb1"),
+        ("bbb1".into(), "UP".into(), "1".into(), "2".into())
     );
+    assert_eq!(
+        row("bbb3"),
+        ("bbb3".into(), "UP".into(), "2".into(), "2".into())
+    );
+    let down = row("bbb2");
+    assert!(down.1.starts_with("DOWN"), "{down:?}");
+    assert_eq!((down.2.as_str(), down.3.as_str()), ("0", "0"), "{down:?}");
+}
+
+/// The cells of each row of the servers table.
+fn server_rows(html: &str) -> Vec<Vec<String>> {
+    let doc = scraper::Html::parse_document(html);
+    let tr = scraper::Selector::parse("table.servers tbody tr").unwrap();
+    let td = scraper::Selector::parse("td").unwrap();
+    doc.select(&tr)
+        .map(|row| {
+            row.select(&td)
+                .map(|c| {
+                    c.text()
+                        .collect::<String>()
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect()
+        })
+        .collect()
 }
 
 #[tokio::test]
@@ -98,7 +189,7 @@ async fn spawn_admin_client(app: &crate::helpers::TestApp) -> reqwest::Client {
         &app.db,
         "Staff",
         chrono::Duration::hours(1),
-        chrono::Utc::now(),
+        app.clock.now(),
     )
     .await
     .unwrap();
