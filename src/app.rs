@@ -31,7 +31,9 @@ use crate::rooms::placement::Placements;
 use crate::rooms::store as room_store;
 use crate::schedule::import::ImportOptions;
 use crate::schedule::pull::Puller;
+use crate::schedule::index::{ScheduleIndex, SharedIndex};
 use crate::state::AppState;
+use crate::sync::ChangeFeed;
 use crate::status::poller::Poller;
 use crate::status::snapshot::StatusStore;
 
@@ -63,6 +65,7 @@ pub struct Application {
     settings: Arc<Settings>,
     db: Db,
     options: BuildOptions,
+    state: web::Data<AppState>,
 }
 
 impl Application {
@@ -107,10 +110,14 @@ impl Application {
             settings.bbb.timeout,
         );
         let rooms = Arc::new(settings.room_directory());
+        let changes = Arc::new(ChangeFeed::new());
+        // Record the versions before loading, so a change racing the load is reloaded later.
+        changes.changed_once(&db).await?;
         let placements = Arc::new(Placements::from_stored(
             &rooms,
             room_store::all_pins(&db).await?,
         ));
+        let schedule = Arc::new(SharedIndex::new(ScheduleIndex::load(&db, &rooms).await?));
         let puller = match &settings.schedule.url {
             Some(url) => Some(Puller::new(
                 db.clone(),
@@ -134,6 +141,8 @@ impl Application {
             status,
             clock: options.clock.clone(),
             join_window: JoinWindow::default(),
+            schedule,
+            changes,
         });
         if settings.session_key.is_none()
             && (!settings.database_url.is_sqlite() || settings.public_url.scheme() == "https")
@@ -155,6 +164,7 @@ impl Application {
             }
         };
         let secure = settings.public_url.scheme() == "https";
+        let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(
@@ -207,7 +217,13 @@ impl Application {
             settings,
             db,
             options,
+            state: app_state,
         })
+    }
+
+    /// The shared state (tests call `refresh_once` on it).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
     }
 
     /// The clock the app decides by.
@@ -240,6 +256,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let mut jobs = Vec::new();
         if self.options.background_jobs {
+            jobs.push(tokio::spawn(sync_loop(self.state.clone())));
             jobs.push(tokio::spawn(
                 self.poller
                     .run_until_stopped(self.settings.bbb.poll_interval),
@@ -255,5 +272,17 @@ impl Application {
             job.abort();
         }
         result.context("HTTP server failed")
+    }
+}
+
+/// The change-mechanism loop: once a second, reload the caches whose shared state moved.
+async fn sync_loop(state: web::Data<AppState>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = state.refresh_once().await {
+            tracing::warn!(error = %e, "reloading shared state failed; will retry");
+        }
     }
 }

@@ -33,6 +33,8 @@ pub mod sim;
 pub mod state;
 /// Status poller and dashboard.
 pub mod status;
+/// How instances and caches stay in step (the change mechanism).
+pub mod sync;
 /// Logging.
 pub mod telemetry;
 /// Shared web plumbing.

@@ -14,7 +14,10 @@ use crate::db::Db;
 use crate::rooms::model::{JoinWindow, ServerName};
 use crate::rooms::placement::Placements;
 use crate::rooms::RoomDirectory;
+use crate::rooms::store as room_store;
+use crate::schedule::index::{ScheduleIndex, SharedIndex};
 use crate::status::snapshot::StatusStore;
+use crate::sync::{ChangeFeed, Topic};
 
 /// Everything handlers share. Cheap to clone (all `Arc`s inside).
 pub struct AppState {
@@ -36,6 +39,10 @@ pub struct AppState {
     pub clock: Clock,
     /// When session rooms open to attendees.
     pub join_window: JoinWindow,
+    /// The schedule in memory.
+    pub schedule: Arc<SharedIndex>,
+    /// This instance's view of the change versions.
+    pub changes: Arc<ChangeFeed>,
 }
 
 /// The conference as pages show it: configuration overrides first, then the last import.
@@ -49,10 +56,10 @@ pub struct ConferenceIdentity {
 }
 
 impl AppState {
-    /// Name and zone of the conference (one small query).
-    pub async fn conference(&self) -> Result<ConferenceIdentity, sqlx::Error> {
-        let info = crate::schedule::store::conference_info(&self.db).await?;
-        Ok(ConferenceIdentity {
+    /// Name and zone of the conference, from the schedule in memory.
+    pub fn conference(&self) -> ConferenceIdentity {
+        let info = self.schedule.get().conference().cloned();
+        ConferenceIdentity {
             title: self
                 .settings
                 .conference_name
@@ -65,7 +72,26 @@ impl AppState {
                 .or(info.as_ref().and_then(|i| i.time_zone))
                 .unwrap_or(chrono_tz::Tz::UTC),
             info,
-        })
+        }
+    }
+
+    /// Reloads every cache whose shared state changed since the last call (on this instance,
+    /// another one, or by a CLI command): the step the sync loop runs every second and tests
+    /// call directly.
+    pub async fn refresh_once(&self) -> Result<Vec<Topic>, sqlx::Error> {
+        let changed = self.changes.changed_once(&self.db).await?;
+        for topic in &changed {
+            match topic {
+                Topic::Schedule => self
+                    .schedule
+                    .set(ScheduleIndex::load(&self.db, &self.rooms).await?),
+                Topic::Placements => self
+                    .placements
+                    .replace(&self.rooms, room_store::all_pins(&self.db).await?),
+                Topic::Meetings => {}
+            }
+        }
+        Ok(changed)
     }
 
     /// The settings of a configured server.

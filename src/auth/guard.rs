@@ -13,7 +13,6 @@ use crate::auth::user::SessionUser;
 use crate::bbb::Role;
 use crate::error::AppError;
 use crate::rooms::model::Room;
-use crate::schedule::store as schedule_store;
 use crate::state::AppState;
 use crate::web::page::PageCtx;
 use crate::web::redirect::safe_next;
@@ -127,7 +126,7 @@ impl FromRequest for JoinAs {
             let room = slug
                 .and_then(|s| state.rooms.get(&s).cloned())
                 .ok_or(AppError::NotFound)?;
-            let sessions = room_sessions_near(state, &room).await?;
+            let sessions = room_sessions_near(state, &room);
             let role = match check(
                 &ctx,
                 Action::JoinRoom {
@@ -150,25 +149,20 @@ impl FromRequest for JoinAs {
 }
 
 /// The scheduled sessions of `room` that are running or start within the join window.
-async fn room_sessions_near(state: &AppState, room: &Room) -> Result<Vec<Slot>, AppError> {
+fn room_sessions_near(state: &AppState, room: &Room) -> Vec<Slot> {
     let now = state.clock.now();
-    let near = schedule_store::sessions_between(
-        &state.db,
-        now,
-        now + state.join_window.lead + chrono::Duration::seconds(1),
-    )
-    .await?;
-    Ok(near
+    state
+        .schedule
+        .get()
+        .in_room_between(
+            room.slug.as_str(),
+            now,
+            now + state.join_window.lead + chrono::Duration::seconds(1),
+        )
         .iter()
-        .filter(|s| {
-            state
-                .rooms
-                .for_schedule_room(&s.room)
-                .is_some_and(|r| r.slug == room.slug)
-        })
         .map(|s| Slot {
             start: s.start,
             end: s.end,
         })
-        .collect())
+        .collect()
 }

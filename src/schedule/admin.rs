@@ -250,6 +250,8 @@ pub async fn upload_schedule(
     let status = if result.failed {
         actix_web::http::StatusCode::BAD_REQUEST
     } else {
+        // This instance shows the new schedule at once; the others within a second.
+        state.refresh_once().await?;
         actix_web::http::StatusCode::OK
     };
     let p = page(&ctx, Some(result)).await?;
@@ -259,9 +261,9 @@ pub async fn upload_schedule(
 async fn export_data(
     state: &AppState,
 ) -> AppResult<(ExportMeta, Vec<crate::schedule::stored::StoredSession>)> {
-    let conference = state.conference().await?;
+    let conference = state.conference();
     let info = conference.info;
-    let sessions = store::all_sessions(&state.db).await?;
+    let sessions = state.schedule.get().all().to_vec();
     let mut room_order: Vec<String> = state
         .rooms
         .all()
@@ -306,7 +308,7 @@ pub async fn schedule_json(state: actix_web::web::Data<AppState>) -> AppResult<H
 /// `GET /api/v1/schedule`: hallway's normalized JSON (as `hallway schedule show --json`).
 #[route("/api/v1/schedule", method = "GET", method = "HEAD")]
 pub async fn api_schedule(state: actix_web::web::Data<AppState>) -> AppResult<HttpResponse> {
-    let sessions = store::all_sessions(&state.db).await?;
-    let list: Vec<serde_json::Value> = sessions.iter().map(export::normalized).collect();
+    let index = state.schedule.get();
+    let list: Vec<serde_json::Value> = index.all().iter().map(export::normalized).collect();
     Ok(HttpResponse::Ok().json(list))
 }

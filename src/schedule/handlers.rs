@@ -10,7 +10,6 @@ use serde::Deserialize;
 use crate::auth::access::{self, Slot};
 use crate::error::{AppError, AppResult};
 use crate::rooms::model::{Room, RoomKind};
-use crate::schedule::store;
 use crate::schedule::stored::StoredSession;
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
@@ -209,8 +208,9 @@ pub async fn now_page(ctx: PageCtx, q: web::Query<NowQuery>) -> AppResult<HttpRe
     let tz = ctx.zone.tz;
     let mut win_start = floor_slot(at);
     let win_end = win_start + AHEAD;
-    let sessions = store::sessions_between(&state.db, win_start - BEHIND, win_end).await?;
-    let sessions: Vec<StoredSession> = sessions
+    let index = state.schedule.get();
+    let sessions: Vec<&StoredSession> = index
+        .between(win_start - BEHIND, win_end)
         .into_iter()
         .filter(|s| s.end > win_start || (s.start <= at && at < s.end))
         .collect();
@@ -292,7 +292,7 @@ pub async fn now_page(ctx: PageCtx, q: web::Query<NowQuery>) -> AppResult<HttpRe
         })
         .collect();
     let next = if cells.is_empty() {
-        store::next_session_after(&state.db, at).await?
+        index.next_after(at).cloned()
     } else {
         None
     };
@@ -416,9 +416,8 @@ pub fn sanitise(text: Option<&str>) -> String {
 #[get("/sessions/{id}")]
 pub async fn session_page(ctx: PageCtx, id: web::Path<String>) -> AppResult<HttpResponse> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
-    let s = store::session_by_id(&ctx.state.db, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let index = ctx.state.schedule.get();
+    let s = index.session(id).cloned().ok_or(AppError::NotFound)?;
     let now = ctx.state.clock.now();
     let tz = ctx.zone.tz;
     let room = ctx.state.rooms.for_schedule_room(&s.room);

@@ -14,6 +14,7 @@ mod format_tests;
 pub mod handlers;
 pub mod ical;
 pub mod import;
+pub mod index;
 pub mod indico;
 pub mod json;
 pub mod model;

@@ -405,6 +405,7 @@ pub async fn replace_schedule(
     .bind(source.format)
     .execute(&mut *tx)
     .await?;
+    crate::sync::store::bump(&mut tx, crate::sync::Topic::Schedule).await?;
     tx.commit().await?;
     Ok(changes)
 }

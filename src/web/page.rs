@@ -42,7 +42,7 @@ impl FromRequest for PageCtx {
                 .app_data::<web::Data<AppState>>()
                 .cloned()
                 .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
-            let conference = state.conference().await?;
+            let conference = state.conference();
             let (site_name, conference_tz) = (conference.title, conference.tz);
             let query_tz = web::Query::<TzQuery>::from_query(req.query_string())
                 .ok()

@@ -33,6 +33,8 @@ pub fn pinned_now() -> DateTime<Utc> {
 
 /// A running portal with its simulators.
 pub struct TestApp {
+    /// The app's shared state (caches, clock), to drive refreshes.
+    pub state: actix_web::web::Data<hallway::state::AppState>,
     /// `http://127.0.0.1:PORT`
     pub address: String,
     /// The app's clock, pinned at [`pinned_now`]; tests move it with `set` / `advance`.
@@ -130,6 +132,7 @@ pub async fn spawn_app_with(
     let poller = app.poller();
     let puller = app.puller();
     let db = app.db().clone();
+    let state = app.state();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -138,6 +141,7 @@ pub async fn spawn_app_with(
         .expect("client");
     TestApp {
         address,
+        state,
         clock,
         client,
         poller,
@@ -156,6 +160,13 @@ impl TestApp {
         import::import_file(&self.db, &sample_schedule_path(), &ImportOptions::default())
             .await
             .expect("sample imports");
+        self.refresh().await;
+    }
+
+    /// Runs the change-mechanism step the 1-second loop would run: caches of shared state
+    /// (schedule, placements, meetings) reload what changed.
+    pub async fn refresh(&self) {
+        self.state.refresh_once().await.expect("refresh shared state");
     }
 
     /// Imports the sample conference shifted so that its first sessions run at the app's
@@ -169,6 +180,7 @@ impl TestApp {
         import::store_parsed(&self.db, parsed, format, "sample shifted", false, None)
             .await
             .expect("sample stores");
+        self.refresh().await;
     }
 
     /// GET a path, returning status and body.

@@ -558,6 +558,7 @@ async fn concurrent_imports_run_one_after_the_other_and_both_succeed() {
         a.diff.summary(),
         b.diff.summary()
     );
+    app.refresh().await;
     let stored: Vec<serde_json::Value> =
         serde_json::from_str(&app.get("/api/v1/schedule").await.1).unwrap();
     assert!(stored.len() == 269 || stored.len() == 270);
