@@ -1,4 +1,26 @@
 //! The BigBlueButton API: value types, checksums, XML responses and the reqwest client.
 //!
-//! No HTTP server framework and no database: the portal, its simulator, the CLI and the fuzz
-//! targets all use it.
+//! Hallway talks to one or more BBB servers (or a Scalelite in front of them) over the BBB
+//! HTTP API. This crate holds everything needed for that and nothing else: checksums
+//! ([`checksum`]), pure response parsing ([`xml`]), error types ([`error`]) and the async
+//! HTTP client ([`client`]). No HTTP server framework and no database: the portal, its
+//! simulator, the CLI and the fuzz targets all use it.
+
+#![forbid(unsafe_code)]
+
+pub mod checksum;
+pub mod client;
+pub mod error;
+pub mod xml;
+
+pub use checksum::{build_query, checksum, signed_query, ChecksumAlgorithm, ParseAlgorithmError};
+pub use client::{
+    ApiVersion, BbbClient, CreateMeeting, CreatedMeeting, Endpoint, JoinRequest, JoinStyle,
+    ParseRoleError, ParseVersionError, RecordingsQuery, Role, ServerVersion, Timeouts,
+};
+pub use error::{ApiErrorKey, BbbError};
+pub use xml::{
+    parse_api_version, parse_create, parse_end, parse_get_meetings, parse_get_recordings,
+    parse_is_meeting_running, parse_join, parse_join_errors, parse_meeting_info, Attendee,
+    JoinResponse, Meeting, PlaybackFormat, PreviewImage, Recording, ResponseError,
+};

@@ -640,7 +640,7 @@ mod tests {
     fn fixture(name: &str) -> Option<String> {
         let dir = std::path::PathBuf::from(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/fixtures/bbb"
+            "/../../../shared/fixtures/bbb"
         ));
         if !dir.is_dir() {
             if std::env::var("CI").as_deref() == Ok("true") {
