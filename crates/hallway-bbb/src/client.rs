@@ -346,11 +346,20 @@ mod tests {
 
     #[tokio::test]
     async fn transport_error_names_server_and_call() {
-        // Bind and drop a listener to get a port that refuses connections.
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-            l.local_addr().expect("addr").port()
-        };
+        // A port that refuses connections for the whole test. A socket that
+        // is bound but never listens keeps the port reserved (no other
+        // process can bind it meanwhile, unlike a listener bound and dropped
+        // to learn a free port), and the kernel answers every connection
+        // attempt to it with a RST: "connection refused". A listener that
+        // never accepts would not do (the handshake completes in its
+        // backlog and the call times out), and the simulator's `refuse`
+        // fault accepts and then closes, a different error; the simulator
+        // also lives in the app, which this crate must not depend on.
+        let reserved = tokio::net::TcpSocket::new_v4().expect("socket");
+        reserved
+            .bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+            .expect("bind");
+        let port = reserved.local_addr().expect("addr").port();
         let e = ep(&format!("http://127.0.0.1:{port}/bigbluebutton/"));
         let client = BbbClient::new(Timeouts::default()).expect("client");
         let err = client.get_meetings(&e).await.expect_err("must fail");
@@ -366,5 +375,6 @@ mod tests {
         );
         assert!(!format!("{err:?}").contains("330a8b08"));
         assert_eq!(err.server(), "bbb1");
+        drop(reserved);
     }
 }

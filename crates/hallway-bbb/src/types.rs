@@ -561,7 +561,16 @@ mod tests {
         // Password style without a password falls back to the role.
         req.password = None;
         assert!(old.join_url(&req).contains("role=VIEWER"));
-        assert!(format!("{old:?}").contains("2"));
+        // The configured version itself, the style it implies, and that Debug shows it.
+        assert_eq!(old.version, Some(ServerVersion::V2_2));
+        assert_eq!(
+            old.version.map(ServerVersion::join_style),
+            Some(JoinStyle::Password)
+        );
+        assert!(
+            format!("{old:?}").contains("version: Some(ServerVersion { major: 2, minor: 2 })"),
+            "{old:?}"
+        );
     }
 
     #[test]
