@@ -9,8 +9,9 @@
 pub mod app;
 /// Authentication: guest login, admin links, the session cookie.
 pub mod auth;
-/// BigBlueButton API client; knows nothing of HTTP frameworks or databases.
-pub mod bbb;
+/// The BigBlueButton API (the `hallway-bbb` crate), re-exported under its old name so that
+/// `crate::bbb::…` and `hallway::bbb::…` paths keep working until they are rewritten.
+pub use hallway_bbb as bbb;
 /// Command-line interface.
 pub mod cli;
 /// The one source of "now" (pinned in tests).

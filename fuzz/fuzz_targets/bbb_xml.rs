@@ -1,12 +1,12 @@
 //! Fuzz target `bbb_xml`: arbitrary bytes into every BBB response parser.
 //!
 //! The input is decoded as UTF-8 lossily (the HTTP client hands the parsers
-//! a `&str`), then given to each `hallway::bbb::xml::parse_*` function and to
+//! a `&str`), then given to each `hallway_bbb::xml::parse_*` function and to
 //! `parse_join_errors` (which sees a redirect `Location`). They must return
 //! `Ok` or `Err`, never panic, loop or blow the stack. See `fuzz/README.md`.
 #![no_main]
 
-use hallway::bbb::xml;
+use hallway_bbb::xml;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

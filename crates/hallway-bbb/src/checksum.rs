@@ -158,7 +158,7 @@ mod tests {
     fn fixtures_dir() -> Option<std::path::PathBuf> {
         let dir = std::path::PathBuf::from(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/fixtures/bbb"
+            "/../../../shared/fixtures/bbb"
         ));
         if dir.is_dir() {
             Some(dir)

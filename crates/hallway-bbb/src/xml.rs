@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
-use super::client::{ApiVersion, CreatedMeeting, Role};
-use super::error::ApiErrorKey;
+use crate::error::ApiErrorKey;
+use crate::types::{ApiVersion, CreatedMeeting, Role};
 
 /// Why a response body could not be turned into a value.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -640,7 +640,7 @@ mod tests {
     fn fixture(name: &str) -> Option<String> {
         let dir = std::path::PathBuf::from(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/fixtures/bbb"
+            "/../../../shared/fixtures/bbb"
         ));
         if !dir.is_dir() {
             if std::env::var("CI").as_deref() == Ok("true") {
