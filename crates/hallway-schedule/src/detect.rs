@@ -9,13 +9,13 @@
 
 use std::io::Read;
 
-use crate::schedule::common::error;
-use crate::schedule::ical::parse_ical;
-use crate::schedule::indico::{event_from_value, indico_kind, timetable_from_value};
-use crate::schedule::json::{frab_json_from_value, load_json, looks_like_frab_json};
-pub use crate::schedule::model::ScheduleFormat;
-use crate::schedule::model::{ParsedSchedule, Position};
-use crate::schedule::parse::{parse_frab_xml, ParseError, ParseOptions};
+use crate::common::error;
+use crate::frab_xml::{parse_frab_xml, ParseError, ParseOptions};
+use crate::ical::parse_ical;
+use crate::indico::{event_from_value, indico_kind, timetable_from_value};
+use crate::json::{frab_json_from_value, load_json, looks_like_frab_json};
+pub use crate::model::ScheduleFormat;
+use crate::model::{ParsedSchedule, Position};
 
 /// The start of every "unknown format" message.
 const NOT_A_SCHEDULE: &str = "not a frab XML, frab/pretalx JSON, Indico JSON or iCalendar file";
@@ -51,7 +51,7 @@ fn shape(input: &[u8]) -> Result<Shape, ParseError> {
     let lower: Vec<u8> = rest.iter().take(64).map(u8::to_ascii_lowercase).collect();
     if lower.starts_with(b"<!doctype html") || lower.starts_with(b"<html") {
         return Err(error(
-            crate::schedule::json::line_column(input, input.len() - rest.len()),
+            crate::json::line_column(input, input.len() - rest.len()),
             format!("{NOT_A_SCHEDULE}: it is an HTML page (a login or error page instead of the export?)"),
         ));
     }
@@ -67,7 +67,7 @@ fn shape(input: &[u8]) -> Result<Shape, ParseError> {
                 .filter(|c| !c.is_control())
                 .collect();
             Err(error(
-                crate::schedule::json::line_column(input, input.len() - rest.len()),
+                crate::json::line_column(input, input.len() - rest.len()),
                 format!("{NOT_A_SCHEDULE}: it starts with '{head}'"),
             ))
         }
@@ -128,7 +128,7 @@ pub fn parse_schedule(input: &[u8], opts: &ParseOptions) -> Result<ParsedSchedul
     }
     if let Err(e) = std::str::from_utf8(input) {
         return Err(error(
-            crate::schedule::json::line_column(input, e.valid_up_to()),
+            crate::json::line_column(input, e.valid_up_to()),
             "input is not valid UTF-8",
         ));
     }
@@ -154,11 +154,9 @@ pub fn parse_as(
 ) -> Result<ParsedSchedule, ParseError> {
     match format {
         ScheduleFormat::FrabXml => parse_frab_xml(input, opts),
-        ScheduleFormat::FrabJson => crate::schedule::json::parse_frab_json(input, opts),
-        ScheduleFormat::IndicoTimetable => {
-            crate::schedule::indico::parse_indico_timetable(input, opts)
-        }
-        ScheduleFormat::IndicoEvent => crate::schedule::indico::parse_indico_event(input, opts),
+        ScheduleFormat::FrabJson => crate::json::parse_frab_json(input, opts),
+        ScheduleFormat::IndicoTimetable => crate::indico::parse_indico_timetable(input, opts),
+        ScheduleFormat::IndicoEvent => crate::indico::parse_indico_event(input, opts),
         ScheduleFormat::ICalendar => parse_ical(input, opts),
     }
 }

@@ -18,8 +18,8 @@ use chrono::{DateTime, Datelike, LocalResult, NaiveDateTime, Offset, TimeZone, U
 use chrono_tz::Tz;
 use sha2::{Digest, Sha256};
 
-use crate::schedule::model::{ParsedSession, Position, Warning};
-use crate::schedule::parse::ParseError;
+use crate::frab_xml::ParseError;
+use crate::model::{ParsedSession, Position, Warning};
 
 /// Longest accepted event duration, in days.
 pub(crate) const MAX_EVENT_DAYS: i64 = 7;

@@ -55,10 +55,8 @@ use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::Reader;
 use sha2::{Digest, Sha256};
 
-use crate::schedule::common;
-use crate::schedule::model::{
-    Conference, ParsedSchedule, ParsedSession, Position, ScheduleFormat, Warning,
-};
+use crate::common;
+use crate::model::{Conference, ParsedSchedule, ParsedSession, Position, ScheduleFormat, Warning};
 
 /// Default for [`ParseOptions::max_bytes`]: 20 MB.
 pub const DEFAULT_MAX_BYTES: usize = 20 * 1024 * 1024;
@@ -1176,10 +1174,10 @@ mod tests {
 
     const SAMPLE: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/schedule/sample-conference.xml"
+        "/../../schedule/sample-conference.xml"
     );
 
-    use crate::schedule::test_support::{fixture, utc};
+    use crate::test_support::{fixture, utc};
 
     fn at(line: u32, column: u32) -> Position {
         Position::LineColumn { line, column }

@@ -3,7 +3,10 @@
 use chrono::{DateTime, Utc};
 
 /// The real schedule exports (public data; never copied into the repository).
-pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/schedules");
+pub const FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/fixtures/schedules"
+);
 
 /// Reads a shared fixture; `None` (test skipped) when absent, unless CI=true.
 pub fn fixture(name: &str) -> Option<Vec<u8>> {

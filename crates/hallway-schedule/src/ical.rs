@@ -32,11 +32,9 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
-use crate::schedule::common::{self, error, KeyParts};
-use crate::schedule::model::{
-    Conference, ParsedSchedule, ParsedSession, Position, ScheduleFormat, Warning,
-};
-use crate::schedule::parse::{ParseError, ParseOptions};
+use crate::common::{self, error, KeyParts};
+use crate::frab_xml::{ParseError, ParseOptions};
+use crate::model::{Conference, ParsedSchedule, ParsedSession, Position, ScheduleFormat, Warning};
 
 /// Parses an iCalendar file.
 pub fn parse_ical(input: &[u8], opts: &ParseOptions) -> Result<ParsedSchedule, ParseError> {
@@ -54,7 +52,7 @@ pub fn parse_ical(input: &[u8], opts: &ParseOptions) -> Result<ParsedSchedule, P
         Ok(t) => t,
         Err(e) => {
             return Err(error(
-                crate::schedule::json::line_column(input, e.valid_up_to()),
+                crate::json::line_column(input, e.valid_up_to()),
                 "input is not valid UTF-8",
             ))
         }

@@ -30,13 +30,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
-use crate::schedule::common::{self, error, KeyParts};
-use crate::schedule::model::{
-    Conference, ParsedSchedule, ParsedSession, Position, ScheduleFormat, Warning,
-};
-use crate::schedule::parse::{
+use crate::common::{self, error, KeyParts};
+use crate::frab_xml::{
     parse_clock, parse_datetime, parse_duration, Instant, ParseError, ParseOptions,
 };
+use crate::model::{Conference, ParsedSchedule, ParsedSession, Position, ScheduleFormat, Warning};
 
 /// Parses a frab / pretalx `schedule.json` document.
 pub fn parse_frab_json(input: &[u8], opts: &ParseOptions) -> Result<ParsedSchedule, ParseError> {

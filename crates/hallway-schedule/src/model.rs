@@ -91,7 +91,7 @@ pub struct Conference {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParsedSession {
     /// Stable identity across re-imports; see the module docs of
-    /// `crate::schedule::common` and of each parser for the rule.
+    /// `crate::common` and of each parser for the rule.
     pub key: String,
     /// The `guid` attribute as written (not necessarily a UUID).
     pub guid: Option<String>,

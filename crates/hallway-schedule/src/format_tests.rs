@@ -3,16 +3,16 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::schedule::detect::{detect_format, parse_schedule, read_limited, ScheduleFormat};
-use crate::schedule::model::{ParsedSchedule, ParsedSession, Position};
-use crate::schedule::parse::ParseOptions;
+use crate::detect::{detect_format, parse_schedule, read_limited, ScheduleFormat};
+use crate::frab_xml::ParseOptions;
+use crate::model::{ParsedSchedule, ParsedSession, Position};
 
 const HOSTILE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/schedules/hostile"
+    "/../../tests/fixtures/schedules/hostile"
 );
 
-use crate::schedule::test_support::{fixture, utc};
+use crate::test_support::{fixture, utc};
 
 fn parse(name: &str, opts: &ParseOptions) -> Option<ParsedSchedule> {
     let bytes = fixture(name)?;
