@@ -18,7 +18,7 @@ use chrono::{DateTime, Datelike, LocalResult, NaiveDateTime, Offset, TimeZone, U
 use chrono_tz::Tz;
 use sha2::{Digest, Sha256};
 
-use crate::frab_xml::ParseError;
+use crate::error::ParseError;
 use crate::model::{ParsedSession, Position, Warning};
 
 /// Longest accepted event duration, in days.

@@ -10,12 +10,14 @@
 use std::io::Read;
 
 use crate::common::error;
-use crate::frab_xml::{parse_frab_xml, ParseError, ParseOptions};
+use crate::error::ParseError;
+use crate::frab_xml::parse_frab_xml;
 use crate::ical::parse_ical;
 use crate::indico::{event_from_value, indico_kind, timetable_from_value};
 use crate::json::{frab_json_from_value, load_json, looks_like_frab_json};
 pub use crate::model::ScheduleFormat;
 use crate::model::{ParsedSchedule, Position};
+use crate::options::ParseOptions;
 
 /// The start of every "unknown format" message.
 const NOT_A_SCHEDULE: &str = "not a frab XML, frab/pretalx JSON, Indico JSON or iCalendar file";

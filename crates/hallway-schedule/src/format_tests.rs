@@ -4,8 +4,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::detect::{detect_format, parse_schedule, read_limited, ScheduleFormat};
-use crate::frab_xml::ParseOptions;
 use crate::model::{ParsedSchedule, ParsedSession, Position};
+use crate::options::ParseOptions;
 
 const HOSTILE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

@@ -55,48 +55,10 @@ use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::Reader;
 use sha2::{Digest, Sha256};
 
-use crate::common;
+use crate::common::{self, MAX_EVENT_DAYS, YEARS};
+use crate::error::ParseError;
 use crate::model::{Conference, ParsedSchedule, ParsedSession, Position, ScheduleFormat, Warning};
-
-/// Default for [`ParseOptions::max_bytes`]: 20 MB.
-pub const DEFAULT_MAX_BYTES: usize = 20 * 1024 * 1024;
-/// Default for [`ParseOptions::max_depth`].
-pub const DEFAULT_MAX_DEPTH: usize = 64;
-use common::{MAX_EVENT_DAYS, YEARS};
-
-/// Knobs for every schedule parser ([`parse_frab_xml`],
-/// `detect::parse_schedule`, ...).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParseOptions {
-    /// Zone for local wall-clock times when the file has no
-    /// `<time_zone_name>` (the `--timezone ZONE` option).
-    pub fallback_time_zone: Option<Tz>,
-    /// Inputs longer than this are rejected before parsing.
-    pub max_bytes: usize,
-    /// Elements nested deeper than this (root = 1) are rejected.
-    pub max_depth: usize,
-}
-
-impl Default for ParseOptions {
-    fn default() -> Self {
-        Self {
-            fallback_time_zone: None,
-            max_bytes: DEFAULT_MAX_BYTES,
-            max_depth: DEFAULT_MAX_DEPTH,
-        }
-    }
-}
-
-/// A fatal problem: the file cannot be imported as a whole.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{position}: {message}")]
-pub struct ParseError {
-    /// Where the problem is (`LineColumn` of the offending element or byte,
-    /// `Whole` for size limits).
-    pub position: Position,
-    /// Human-readable explanation.
-    pub message: String,
-}
+use crate::options::ParseOptions;
 
 /// Parses a frab/pentabarf `schedule.xml` document.
 ///

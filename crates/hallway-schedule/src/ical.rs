@@ -33,8 +33,9 @@ use chrono::{
 use chrono_tz::Tz;
 
 use crate::common::{self, error, KeyParts};
-use crate::frab_xml::{ParseError, ParseOptions};
+use crate::error::ParseError;
 use crate::model::{Conference, ParsedSchedule, ParsedSession, Position, ScheduleFormat, Warning};
+use crate::options::ParseOptions;
 
 /// Parses an iCalendar file.
 pub fn parse_ical(input: &[u8], opts: &ParseOptions) -> Result<ParsedSchedule, ParseError> {

@@ -38,11 +38,12 @@ use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
 use crate::common::{self, error, KeyParts};
-use crate::frab_xml::{ParseError, ParseOptions};
+use crate::error::ParseError;
 use crate::json::{
     as_object, index_path, jp, key_path, kind, load_json, person_names, text, trimmed,
 };
 use crate::model::{Conference, ParsedSchedule, ParsedSession, Position, ScheduleFormat, Warning};
+use crate::options::ParseOptions;
 
 /// Parses an Indico timetable export.
 pub fn parse_indico_timetable(

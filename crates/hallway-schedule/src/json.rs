@@ -31,10 +31,10 @@ use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
 use crate::common::{self, error, KeyParts};
-use crate::frab_xml::{
-    parse_clock, parse_datetime, parse_duration, Instant, ParseError, ParseOptions,
-};
+use crate::error::ParseError;
+use crate::frab_xml::{parse_clock, parse_datetime, parse_duration, Instant};
 use crate::model::{Conference, ParsedSchedule, ParsedSession, Position, ScheduleFormat, Warning};
+use crate::options::ParseOptions;
 
 /// Parses a frab / pretalx `schedule.json` document.
 pub fn parse_frab_json(input: &[u8], opts: &ParseOptions) -> Result<ParsedSchedule, ParseError> {

@@ -6,11 +6,13 @@
 
 mod common;
 pub mod detect;
+pub mod error;
 pub mod frab_xml;
 pub mod ical;
 pub mod indico;
 pub mod json;
 pub mod model;
+pub mod options;
 
 #[cfg(test)]
 mod format_tests;
@@ -18,7 +20,9 @@ mod format_tests;
 mod test_support;
 
 pub use detect::{detect_format, parse_schedule, read_limited};
-pub use frab_xml::{parse_frab_xml, ParseError, ParseOptions};
+pub use error::ParseError;
+pub use frab_xml::parse_frab_xml;
 pub use ical::parse_ical;
 pub use indico::{parse_indico_event, parse_indico_timetable};
 pub use json::parse_frab_json;
+pub use options::ParseOptions;
