@@ -64,26 +64,7 @@ use crate::options::ParseOptions;
 ///
 /// See the module documentation for the time and key rules.
 pub fn parse_frab_xml(input: &[u8], opts: &ParseOptions) -> Result<ParsedSchedule, ParseError> {
-    if input.len() > opts.max_bytes {
-        return Err(ParseError {
-            position: Position::Whole,
-            message: format!(
-                "input is {} bytes, more than the limit of {} bytes",
-                input.len(),
-                opts.max_bytes
-            ),
-        });
-    }
-    let text = match std::str::from_utf8(input) {
-        Ok(text) => text,
-        Err(e) => {
-            let lines = Lines::new(input);
-            return Err(ParseError {
-                position: lines.position(e.valid_up_to()),
-                message: "input is not valid UTF-8".to_owned(),
-            });
-        }
-    };
+    let text = common::checked_utf8(input, opts)?;
     // quick-xml reports offsets after a byte order mark; count from there too.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut parser = Parser::new(text, opts);

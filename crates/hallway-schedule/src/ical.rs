@@ -39,25 +39,7 @@ use crate::options::ParseOptions;
 
 /// Parses an iCalendar file.
 pub fn parse_ical(input: &[u8], opts: &ParseOptions) -> Result<ParsedSchedule, ParseError> {
-    if input.len() > opts.max_bytes {
-        return Err(error(
-            Position::Whole,
-            format!(
-                "input is {} bytes, more than the limit of {} bytes",
-                input.len(),
-                opts.max_bytes
-            ),
-        ));
-    }
-    let text = match std::str::from_utf8(input) {
-        Ok(t) => t,
-        Err(e) => {
-            return Err(error(
-                crate::json::line_column(input, e.valid_up_to()),
-                "input is not valid UTF-8",
-            ))
-        }
-    };
+    let text = common::checked_utf8(input, opts)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let lines = unfold(text)?;
     let root = components(&lines, opts.max_depth)?;
