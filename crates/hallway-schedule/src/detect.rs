@@ -15,8 +15,7 @@ use crate::frab_xml::parse_frab_xml;
 use crate::ical::parse_ical;
 use crate::indico::{event_from_value, indico_kind, timetable_from_value};
 use crate::json::{frab_json_from_value, load_json, looks_like_frab_json};
-pub use crate::model::ScheduleFormat;
-use crate::model::{ParsedSchedule, Position};
+use crate::model::{ParsedSchedule, Position, ScheduleFormat};
 use crate::options::ParseOptions;
 
 /// The start of every "unknown format" message.
@@ -142,20 +141,5 @@ pub fn parse_schedule(input: &[u8], opts: &ParseOptions) -> Result<ParsedSchedul
                 _ => event_from_value(&v, opts),
             }
         }
-    }
-}
-
-/// Parses `input` as the given format, without detection.
-pub fn parse_as(
-    format: ScheduleFormat,
-    input: &[u8],
-    opts: &ParseOptions,
-) -> Result<ParsedSchedule, ParseError> {
-    match format {
-        ScheduleFormat::FrabXml => parse_frab_xml(input, opts),
-        ScheduleFormat::FrabJson => crate::json::parse_frab_json(input, opts),
-        ScheduleFormat::IndicoTimetable => crate::indico::parse_indico_timetable(input, opts),
-        ScheduleFormat::IndicoEvent => crate::indico::parse_indico_event(input, opts),
-        ScheduleFormat::ICalendar => parse_ical(input, opts),
     }
 }

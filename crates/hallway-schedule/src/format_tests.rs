@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::detect::{detect_format, parse_schedule, read_limited, ScheduleFormat};
+use crate::detect::{detect_format, parse_schedule, read_limited};
 use crate::error::ParseError;
-use crate::model::{ParsedSchedule, ParsedSession, Position};
+use crate::model::{ParsedSchedule, ParsedSession, Position, ScheduleFormat};
 use crate::options::ParseOptions;
 use crate::{
     parse_frab_json, parse_frab_xml, parse_ical, parse_indico_event, parse_indico_timetable,

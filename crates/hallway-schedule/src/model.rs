@@ -45,15 +45,6 @@ pub enum ScheduleFormat {
 }
 
 impl ScheduleFormat {
-    /// Every format, in detection order.
-    pub const ALL: [ScheduleFormat; 5] = [
-        ScheduleFormat::FrabXml,
-        ScheduleFormat::FrabJson,
-        ScheduleFormat::IndicoTimetable,
-        ScheduleFormat::IndicoEvent,
-        ScheduleFormat::ICalendar,
-    ];
-
     /// A short human-readable name ("frab XML", "Indico timetable JSON", ...).
     pub fn name(&self) -> &'static str {
         match self {
