@@ -53,7 +53,6 @@ use chrono::{
 use chrono_tz::Tz;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::Reader;
-use sha2::{Digest, Sha256};
 
 use crate::common::{self, MAX_EVENT_DAYS, YEARS};
 use crate::error::ParseError;
@@ -987,7 +986,7 @@ impl<'a> Parser<'a> {
                 let start = s.start.format("%Y-%m-%dT%H:%M:%SZ").to_string();
                 Some(match s.source_id.as_deref() {
                     Some(id) => format!("id:{id}@{start}"),
-                    None => format!("slot:{}", short_hash(&[&s.room, &start, &s.title])),
+                    None => format!("slot:{}", common::short_hash(&[&s.room, &start, &s.title])),
                 })
             });
         }
@@ -1001,7 +1000,7 @@ impl<'a> Parser<'a> {
             .map(|(b, s)| match b {
                 None => s.guid.clone().unwrap_or_default(),
                 Some(b) if base_count.get(b.as_str()).copied().unwrap_or(0) > 1 => {
-                    format!("{b}/{}", short_hash(&[&s.room, &s.title]))
+                    format!("{b}/{}", common::short_hash(&[&s.room, &s.title]))
                 }
                 Some(b) => b.clone(),
             })
@@ -1097,18 +1096,6 @@ fn non_blank(s: String) -> Option<String> {
     } else {
         Some(s)
     }
-}
-
-/// First 16 hex digits of SHA-256 over the parts joined by U+001F.
-fn short_hash(parts: &[&str]) -> String {
-    let mut h = Sha256::new();
-    for (i, p) in parts.iter().enumerate() {
-        if i > 0 {
-            h.update([0x1f]);
-        }
-        h.update(p.as_bytes());
-    }
-    hex::encode(&h.finalize()[..8])
 }
 
 #[cfg(test)]
