@@ -1,5 +1,6 @@
-//! Helpers shared by the schedule parsers: identity keys, time zone
-//! inference from UTC offsets, local-time resolution and small text utilities.
+//! Helpers shared by the schedule parsers, so each rule exists once: the input guard
+//! ([`checked_utf8`]), byte offsets as line and column, identity keys, time zone inference from
+//! UTC offsets, local-time resolution and small text utilities.
 //!
 //! # Key rule (all formats)
 //! Each parser gives every session a *primary* identity (frab/pretalx

@@ -3,6 +3,10 @@
 //! Pure: no HTTP framework, no database, no templates. The portal's `schedule` feature folder
 //! imports, diffs, stores and shows what these parsers return; the fuzz targets drive them
 //! alone.
+//!
+//! The entry point is [`parse_schedule`], which detects the format by content; each format's
+//! parser is also callable on its own. All of them take [`ParseOptions`] and return a
+//! [`model::ParsedSchedule`] or a [`ParseError`].
 
 mod common;
 pub mod detect;

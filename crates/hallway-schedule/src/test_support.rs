@@ -1,4 +1,6 @@
-//! Helpers shared by the schedule parsers' tests: reading the real exports in ../shared.
+//! Helpers shared by the schedule parsers' tests: reading the real exports in the `shared`
+//! directory next to the repository checkout, which are never copied into it. A missing fixture
+//! skips its test with a printed reason, unless `CI=true`, where it fails.
 
 use chrono::{DateTime, Utc};
 
