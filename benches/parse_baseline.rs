@@ -7,8 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use hallway::schedule::detect::parse_schedule;
-use hallway::schedule::parse::ParseOptions;
+use hallway_schedule::{parse_schedule, ParseOptions};
 use quick_xml::events::Event;
 use quick_xml::Reader;
 

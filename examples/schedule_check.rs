@@ -5,8 +5,7 @@
 
 use std::time::Instant;
 
-use hallway::schedule::detect::{parse_schedule, read_limited};
-use hallway::schedule::parse::ParseOptions;
+use hallway_schedule::{parse_schedule, read_limited, ParseOptions};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut opts = ParseOptions::default();

@@ -30,12 +30,12 @@ use crate::rooms::model::{JoinWindow, ServerName};
 use crate::rooms::placement::Placements;
 use crate::rooms::store as room_store;
 use crate::schedule::import::ImportOptions;
-use crate::schedule::pull::Puller;
 use crate::schedule::index::{ScheduleIndex, SharedIndex};
+use crate::schedule::pull::Puller;
 use crate::state::AppState;
-use crate::sync::ChangeFeed;
 use crate::status::poller::Poller;
 use crate::status::snapshot::StatusStore;
+use crate::sync::ChangeFeed;
 
 /// How to build the portal beyond its settings: what tests change.
 #[derive(Clone, Debug)]

@@ -1,11 +1,11 @@
-//! Fuzz target: `hallway::schedule::indico::parse_indico_event` must never panic, and a parsed schedule always
+//! Fuzz target: `hallway_schedule::parse_indico_event` must never panic, and a parsed schedule always
 //! has at least one session with unique keys and start <= end (see `fuzz/src/lib.rs`).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    hallway_fuzz::check(hallway::schedule::indico::parse_indico_event(
+    hallway_fuzz::check(hallway_schedule::parse_indico_event(
         data,
         &hallway_fuzz::options(data),
     ));

@@ -1,8 +1,8 @@
 //! Shared pieces of the schedule fuzz targets: the parse options a target uses for an input,
 //! and the invariants every accepted schedule must hold.
 
-use hallway::schedule::model::ParsedSchedule;
-use hallway::schedule::parse::{ParseError, ParseOptions};
+use hallway_schedule::model::ParsedSchedule;
+use hallway_schedule::{ParseError, ParseOptions};
 
 /// Options for `data`: odd lengths get no fallback zone, so the "no zone" paths run too.
 pub fn options(data: &[u8]) -> ParseOptions {

@@ -7,8 +7,8 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use hallway_schedule::model::ParsedSession;
 
-use crate::schedule::model::ParsedSession;
 use crate::schedule::stored::StoredSession;
 
 /// One session named in a diff.

@@ -10,14 +10,14 @@ use std::path::Path;
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use chrono_tz::Tz;
+use hallway_schedule::model::{ParsedSchedule, Warning};
+use hallway_schedule::parse_schedule as parse_schedule_bytes;
+use hallway_schedule::{ParseError, ParseOptions};
 use url::Url;
 
 use crate::db::Db;
 use crate::rooms::RoomDirectory;
-use crate::schedule::detect::parse_schedule as parse_schedule_bytes;
 use crate::schedule::diff::{change_lines, ScheduleDiff};
-use crate::schedule::model::{ParsedSchedule, Warning};
-use crate::schedule::parse::{ParseError, ParseOptions};
 use crate::schedule::store::{self, ImportSource};
 
 /// Why an import was refused. Nothing was changed in every case.
@@ -338,7 +338,7 @@ pub async fn store_parsed(
     let mut warnings = parsed.warnings;
     for (room, n) in &unmapped {
         warnings.push(Warning {
-            position: crate::schedule::model::Position::Whole,
+            position: hallway_schedule::model::Position::Whole,
             message: format!(
                 "schedule room '{room}' ({n} sessions) is not mapped to a hallway room: its \
                  sessions get no Join button (add it to a room's schedule_rooms)"

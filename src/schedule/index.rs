@@ -37,7 +37,11 @@ impl ScheduleIndex {
         rooms: &RoomDirectory,
     ) -> Self {
         sessions.sort_by(|a, b| (a.start, &a.room, a.id).cmp(&(b.start, &b.room, b.id)));
-        let by_id = sessions.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
+        let by_id = sessions
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id, i))
+            .collect();
         let mut by_room: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, s) in sessions.iter().enumerate() {
             if let Some(r) = rooms.for_schedule_room(&s.room) {

@@ -1,26 +1,19 @@
-//! The conference schedule: parsing exported timetables, storing them, and the pages that show
+//! The conference schedule: importing exported timetables, storing them, and the pages that show
 //! what is on now and next.
 //!
-//! The parsers (`parse` for frab XML, `json`, `indico`, `ical`, dispatched by `detect`) and
-//! `model` are pure (no HTTP, no database) and could live in a crate of their own.
+//! The parsers (frab XML, frab/pretalx JSON, Indico, iCalendar) and their normalized model live
+//! in the `hallway-schedule` crate (`crates/hallway-schedule`), which knows nothing of HTTP or
+//! the database. This folder is the application around them: `import` reads a file or URL and
+//! runs the parser, `diff` and `store` compare and persist the result, `pull` refetches a URL
+//! periodically, `export` writes the stored schedule back out, and `admin`/`handlers` are the
+//! pages.
 
 pub mod admin;
-pub(crate) mod common;
-pub mod detect;
 pub mod diff;
 pub mod export;
-#[cfg(test)]
-mod format_tests;
 pub mod handlers;
-pub mod ical;
 pub mod import;
 pub mod index;
-pub mod indico;
-pub mod json;
-pub mod model;
-pub mod parse;
 pub mod pull;
 pub mod store;
 pub mod stored;
-#[cfg(test)]
-mod test_support;

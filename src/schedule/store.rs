@@ -9,13 +9,13 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use hallway_schedule::model::{ParsedSchedule, ParsedSession};
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 use sqlx::Row;
 
 use crate::db::{from_db_time, to_db_time, Db};
 use crate::schedule::diff::{diff, ScheduleDiff};
-use crate::schedule::model::{ParsedSchedule, ParsedSession};
 use crate::schedule::stored::StoredSession;
 
 /// What the last import said about the conference.

@@ -166,7 +166,10 @@ impl TestApp {
     /// Runs the change-mechanism step the 1-second loop would run: caches of shared state
     /// (schedule, placements, meetings) reload what changed.
     pub async fn refresh(&self) {
-        self.state.refresh_once().await.expect("refresh shared state");
+        self.state
+            .refresh_once()
+            .await
+            .expect("refresh shared state");
     }
 
     /// Imports the sample conference shifted so that its first sessions run at the app's

@@ -4,8 +4,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
-use hallway::schedule::parse::{parse_frab_xml, ParseOptions};
 use hallway::schedule::pull::PullOutcome;
+use hallway_schedule::{parse_frab_xml, ParseOptions};
 
 use crate::helpers::{csrf_in, sample_schedule_path, spawn_app, spawn_app_with, texts};
 
@@ -450,7 +450,7 @@ async fn the_frab_xml_export_reads_back_as_the_same_schedule() {
     )
     .unwrap();
     assert_eq!(back.conference.time_zone, original.conference.time_zone);
-    let key = |s: &hallway::schedule::model::ParsedSession| {
+    let key = |s: &hallway_schedule::model::ParsedSession| {
         (
             s.title.clone(),
             s.start,

@@ -53,77 +53,17 @@ use chrono::{
 use chrono_tz::Tz;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::Reader;
-use sha2::{Digest, Sha256};
 
-use crate::schedule::common;
-use crate::schedule::model::{
-    Conference, ParsedSchedule, ParsedSession, Position, ScheduleFormat, Warning,
-};
-
-/// Default for [`ParseOptions::max_bytes`]: 20 MB.
-pub const DEFAULT_MAX_BYTES: usize = 20 * 1024 * 1024;
-/// Default for [`ParseOptions::max_depth`].
-pub const DEFAULT_MAX_DEPTH: usize = 64;
-use common::{MAX_EVENT_DAYS, YEARS};
-
-/// Knobs for every schedule parser ([`parse_frab_xml`],
-/// `detect::parse_schedule`, ...).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParseOptions {
-    /// Zone for local wall-clock times when the file has no
-    /// `<time_zone_name>` (the `--timezone ZONE` option).
-    pub fallback_time_zone: Option<Tz>,
-    /// Inputs longer than this are rejected before parsing.
-    pub max_bytes: usize,
-    /// Elements nested deeper than this (root = 1) are rejected.
-    pub max_depth: usize,
-}
-
-impl Default for ParseOptions {
-    fn default() -> Self {
-        Self {
-            fallback_time_zone: None,
-            max_bytes: DEFAULT_MAX_BYTES,
-            max_depth: DEFAULT_MAX_DEPTH,
-        }
-    }
-}
-
-/// A fatal problem: the file cannot be imported as a whole.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{position}: {message}")]
-pub struct ParseError {
-    /// Where the problem is (`LineColumn` of the offending element or byte,
-    /// `Whole` for size limits).
-    pub position: Position,
-    /// Human-readable explanation.
-    pub message: String,
-}
+use crate::common::{self, MAX_EVENT_DAYS, YEARS};
+use crate::error::ParseError;
+use crate::model::{Conference, ParsedSchedule, ParsedSession, Position, ScheduleFormat, Warning};
+use crate::options::ParseOptions;
 
 /// Parses a frab/pentabarf `schedule.xml` document.
 ///
 /// See the module documentation for the time and key rules.
 pub fn parse_frab_xml(input: &[u8], opts: &ParseOptions) -> Result<ParsedSchedule, ParseError> {
-    if input.len() > opts.max_bytes {
-        return Err(ParseError {
-            position: Position::Whole,
-            message: format!(
-                "input is {} bytes, more than the limit of {} bytes",
-                input.len(),
-                opts.max_bytes
-            ),
-        });
-    }
-    let text = match std::str::from_utf8(input) {
-        Ok(text) => text,
-        Err(e) => {
-            let lines = Lines::new(input);
-            return Err(ParseError {
-                position: lines.position(e.valid_up_to()),
-                message: "input is not valid UTF-8".to_owned(),
-            });
-        }
-    };
+    let text = common::checked_utf8(input, opts)?;
     // quick-xml reports offsets after a byte order mark; count from there too.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut parser = Parser::new(text, opts);
@@ -1046,7 +986,7 @@ impl<'a> Parser<'a> {
                 let start = s.start.format("%Y-%m-%dT%H:%M:%SZ").to_string();
                 Some(match s.source_id.as_deref() {
                     Some(id) => format!("id:{id}@{start}"),
-                    None => format!("slot:{}", short_hash(&[&s.room, &start, &s.title])),
+                    None => format!("slot:{}", common::short_hash(&[&s.room, &start, &s.title])),
                 })
             });
         }
@@ -1060,7 +1000,7 @@ impl<'a> Parser<'a> {
             .map(|(b, s)| match b {
                 None => s.guid.clone().unwrap_or_default(),
                 Some(b) if base_count.get(b.as_str()).copied().unwrap_or(0) > 1 => {
-                    format!("{b}/{}", short_hash(&[&s.room, &s.title]))
+                    format!("{b}/{}", common::short_hash(&[&s.room, &s.title]))
                 }
                 Some(b) => b.clone(),
             })
@@ -1158,28 +1098,16 @@ fn non_blank(s: String) -> Option<String> {
     }
 }
 
-/// First 16 hex digits of SHA-256 over the parts joined by U+001F.
-fn short_hash(parts: &[&str]) -> String {
-    let mut h = Sha256::new();
-    for (i, p) in parts.iter().enumerate() {
-        if i > 0 {
-            h.update([0x1f]);
-        }
-        h.update(p.as_bytes());
-    }
-    hex::encode(&h.finalize()[..8])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const SAMPLE: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/schedule/sample-conference.xml"
+        "/../../schedule/sample-conference.xml"
     );
 
-    use crate::schedule::test_support::{fixture, utc};
+    use crate::test_support::{fixture, utc};
 
     fn at(line: u32, column: u32) -> Position {
         Position::LineColumn { line, column }

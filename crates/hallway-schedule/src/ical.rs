@@ -32,33 +32,14 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
-use crate::schedule::common::{self, error, KeyParts};
-use crate::schedule::model::{
-    Conference, ParsedSchedule, ParsedSession, Position, ScheduleFormat, Warning,
-};
-use crate::schedule::parse::{ParseError, ParseOptions};
+use crate::common::{self, error, KeyParts};
+use crate::error::ParseError;
+use crate::model::{Conference, ParsedSchedule, ParsedSession, Position, ScheduleFormat, Warning};
+use crate::options::ParseOptions;
 
 /// Parses an iCalendar file.
 pub fn parse_ical(input: &[u8], opts: &ParseOptions) -> Result<ParsedSchedule, ParseError> {
-    if input.len() > opts.max_bytes {
-        return Err(error(
-            Position::Whole,
-            format!(
-                "input is {} bytes, more than the limit of {} bytes",
-                input.len(),
-                opts.max_bytes
-            ),
-        ));
-    }
-    let text = match std::str::from_utf8(input) {
-        Ok(t) => t,
-        Err(e) => {
-            return Err(error(
-                crate::schedule::json::line_column(input, e.valid_up_to()),
-                "input is not valid UTF-8",
-            ))
-        }
-    };
+    let text = common::checked_utf8(input, opts)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let lines = unfold(text)?;
     let root = components(&lines, opts.max_depth)?;

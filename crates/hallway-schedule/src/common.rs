@@ -1,5 +1,6 @@
-//! Helpers shared by the schedule parsers: identity keys, time zone
-//! inference from UTC offsets, local-time resolution and small text utilities.
+//! Helpers shared by the schedule parsers, so each rule exists once: the input guard
+//! ([`checked_utf8`]), byte offsets as line and column, identity keys, time zone inference from
+//! UTC offsets, local-time resolution and small text utilities.
 //!
 //! # Key rule (all formats)
 //! Each parser gives every session a *primary* identity (frab/pretalx
@@ -18,8 +19,9 @@ use chrono::{DateTime, Datelike, LocalResult, NaiveDateTime, Offset, TimeZone, U
 use chrono_tz::Tz;
 use sha2::{Digest, Sha256};
 
-use crate::schedule::model::{ParsedSession, Position, Warning};
-use crate::schedule::parse::ParseError;
+use crate::error::ParseError;
+use crate::model::{ParsedSession, Position, Warning};
+use crate::options::ParseOptions;
 
 /// Longest accepted event duration, in days.
 pub(crate) const MAX_EVENT_DAYS: i64 = 7;
@@ -31,6 +33,51 @@ pub(crate) fn error(position: Position, message: impl Into<String>) -> ParseErro
     ParseError {
         position,
         message: message.into(),
+    }
+}
+
+/// The guard every parser runs first: the input may be at most [`ParseOptions::max_bytes`]
+/// long and must be UTF-8 (the error points at the first bad byte). Returns the text as it is,
+/// byte order mark included.
+pub(crate) fn checked_utf8<'a>(
+    input: &'a [u8],
+    opts: &ParseOptions,
+) -> Result<&'a str, ParseError> {
+    if input.len() > opts.max_bytes {
+        return Err(error(
+            Position::Whole,
+            format!(
+                "input is {} bytes, more than the limit of {} bytes",
+                input.len(),
+                opts.max_bytes
+            ),
+        ));
+    }
+    std::str::from_utf8(input).map_err(|e| {
+        error(
+            line_column(input, e.valid_up_to()),
+            "input is not valid UTF-8",
+        )
+    })
+}
+
+/// 1-based line and character column of a byte offset.
+pub(crate) fn line_column(bytes: &[u8], offset: usize) -> Position {
+    let offset = offset.min(bytes.len());
+    let before = &bytes[..offset];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |p| p + 1);
+    let column = before[line_start..]
+        .iter()
+        .filter(|b| (**b & 0xC0) != 0x80)
+        .count()
+        + 1;
+    Position::LineColumn {
+        line: u32::try_from(line).unwrap_or(u32::MAX),
+        column: u32::try_from(column).unwrap_or(u32::MAX),
     }
 }
 

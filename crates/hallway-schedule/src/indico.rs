@@ -37,14 +37,13 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
-use crate::schedule::common::{self, error, KeyParts};
-use crate::schedule::json::{
+use crate::common::{self, error, KeyParts};
+use crate::error::ParseError;
+use crate::json::{
     as_object, index_path, jp, key_path, kind, load_json, person_names, text, trimmed,
 };
-use crate::schedule::model::{
-    Conference, ParsedSchedule, ParsedSession, Position, ScheduleFormat, Warning,
-};
-use crate::schedule::parse::{ParseError, ParseOptions};
+use crate::model::{Conference, ParsedSchedule, ParsedSession, Position, ScheduleFormat, Warning};
+use crate::options::ParseOptions;
 
 /// Parses an Indico timetable export.
 pub fn parse_indico_timetable(

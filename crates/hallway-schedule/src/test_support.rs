@@ -1,9 +1,14 @@
-//! Helpers shared by the schedule parsers' tests: reading the real exports in ../shared.
+//! Helpers shared by the schedule parsers' tests: reading the real exports in the `shared`
+//! directory next to the repository checkout, which are never copied into it. A missing fixture
+//! skips its test with a printed reason, unless `CI=true`, where it fails.
 
 use chrono::{DateTime, Utc};
 
 /// The real schedule exports (public data; never copied into the repository).
-pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/schedules");
+pub const FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/fixtures/schedules"
+);
 
 /// Reads a shared fixture; `None` (test skipped) when absent, unless CI=true.
 pub fn fixture(name: &str) -> Option<Vec<u8>> {

@@ -30,13 +30,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
 
-use crate::schedule::common::{self, error, KeyParts};
-use crate::schedule::model::{
-    Conference, ParsedSchedule, ParsedSession, Position, ScheduleFormat, Warning,
-};
-use crate::schedule::parse::{
-    parse_clock, parse_datetime, parse_duration, Instant, ParseError, ParseOptions,
-};
+use crate::common::{self, error, line_column, KeyParts};
+use crate::error::ParseError;
+use crate::frab_xml::{parse_clock, parse_datetime, parse_duration, Instant};
+use crate::model::{Conference, ParsedSchedule, ParsedSession, Position, ScheduleFormat, Warning};
+use crate::options::ParseOptions;
 
 /// Parses a frab / pretalx `schedule.json` document.
 pub fn parse_frab_json(input: &[u8], opts: &ParseOptions) -> Result<ParsedSchedule, ParseError> {
@@ -46,25 +44,7 @@ pub fn parse_frab_json(input: &[u8], opts: &ParseOptions) -> Result<ParsedSchedu
 
 /// Size, UTF-8, nesting-depth and syntax checks, then the parsed value.
 pub(crate) fn load_json(input: &[u8], opts: &ParseOptions) -> Result<Value, ParseError> {
-    if input.len() > opts.max_bytes {
-        return Err(error(
-            Position::Whole,
-            format!(
-                "input is {} bytes, more than the limit of {} bytes",
-                input.len(),
-                opts.max_bytes
-            ),
-        ));
-    }
-    let text = match std::str::from_utf8(input) {
-        Ok(t) => t,
-        Err(e) => {
-            return Err(error(
-                line_column(input, e.valid_up_to()),
-                "input is not valid UTF-8",
-            ))
-        }
-    };
+    let text = common::checked_utf8(input, opts)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     check_depth(text.as_bytes(), opts.max_depth)?;
     serde_json::from_str(text).map_err(|e| {
@@ -117,26 +97,6 @@ fn check_depth(bytes: &[u8], max: usize) -> Result<(), ParseError> {
         }
     }
     Ok(())
-}
-
-/// 1-based line and character column of a byte offset.
-pub(crate) fn line_column(bytes: &[u8], offset: usize) -> Position {
-    let offset = offset.min(bytes.len());
-    let before = &bytes[..offset];
-    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |p| p + 1);
-    let column = before[line_start..]
-        .iter()
-        .filter(|b| (**b & 0xC0) != 0x80)
-        .count()
-        + 1;
-    Position::LineColumn {
-        line: u32::try_from(line).unwrap_or(u32::MAX),
-        column: u32::try_from(column).unwrap_or(u32::MAX),
-    }
 }
 
 /// `path.key` or `path['odd key']`.

@@ -45,15 +45,6 @@ pub enum ScheduleFormat {
 }
 
 impl ScheduleFormat {
-    /// Every format, in detection order.
-    pub const ALL: [ScheduleFormat; 5] = [
-        ScheduleFormat::FrabXml,
-        ScheduleFormat::FrabJson,
-        ScheduleFormat::IndicoTimetable,
-        ScheduleFormat::IndicoEvent,
-        ScheduleFormat::ICalendar,
-    ];
-
     /// A short human-readable name ("frab XML", "Indico timetable JSON", ...).
     pub fn name(&self) -> &'static str {
         match self {
@@ -91,7 +82,7 @@ pub struct Conference {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParsedSession {
     /// Stable identity across re-imports; see the module docs of
-    /// `crate::schedule::common` and of each parser for the rule.
+    /// `crate::common` and of each parser for the rule.
     pub key: String,
     /// The `guid` attribute as written (not necessarily a UUID).
     pub guid: Option<String>,

@@ -3,16 +3,20 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::schedule::detect::{detect_format, parse_schedule, read_limited, ScheduleFormat};
-use crate::schedule::model::{ParsedSchedule, ParsedSession, Position};
-use crate::schedule::parse::ParseOptions;
+use crate::detect::{detect_format, parse_schedule, read_limited};
+use crate::error::ParseError;
+use crate::model::{ParsedSchedule, ParsedSession, Position, ScheduleFormat};
+use crate::options::ParseOptions;
+use crate::{
+    parse_frab_json, parse_frab_xml, parse_ical, parse_indico_event, parse_indico_timetable,
+};
 
 const HOSTILE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/schedules/hostile"
+    "/../../tests/fixtures/schedules/hostile"
 );
 
-use crate::schedule::test_support::{fixture, utc};
+use crate::test_support::{fixture, utc};
 
 fn parse(name: &str, opts: &ParseOptions) -> Option<ParsedSchedule> {
     let bytes = fixture(name)?;
@@ -334,6 +338,48 @@ fn read_limited_stops_early() {
     // An endless reader is cut off after max + 1 bytes.
     let err = read_limited(std::io::repeat(b'a'), 1 << 16).expect_err("endless");
     assert!(err.message.contains("limit"));
+}
+
+/// The size and UTF-8 guard (`common::checked_utf8`) gives every parser the same messages;
+/// `parse_schedule` words the size limit its own way.
+#[test]
+fn every_parser_guards_size_and_utf8() {
+    type Parser = fn(&[u8], &ParseOptions) -> Result<ParsedSchedule, ParseError>;
+    let small = ParseOptions {
+        max_bytes: 4,
+        ..ParseOptions::default()
+    };
+    let parsers: [(&str, Parser); 5] = [
+        ("frab XML", parse_frab_xml),
+        ("frab JSON", parse_frab_json),
+        ("Indico timetable", parse_indico_timetable),
+        ("Indico event", parse_indico_event),
+        ("iCalendar", parse_ical),
+    ];
+    for (name, parse) in parsers {
+        let err = parse(b"12345", &small).expect_err(name);
+        assert_eq!(
+            err.to_string(),
+            "file: input is 5 bytes, more than the limit of 4 bytes",
+            "{name}"
+        );
+        let err = parse(b"{\n \xc3\xa9\xff", &ParseOptions::default()).expect_err(name);
+        assert_eq!(
+            err.to_string(),
+            "line 2, column 3: input is not valid UTF-8",
+            "{name}"
+        );
+    }
+    let err = parse_schedule(b"12345", &small).expect_err("too big");
+    assert_eq!(
+        err.to_string(),
+        "file: input is more than the limit of 4 bytes (5 bytes)"
+    );
+    let err = parse_schedule(b"{\n \xc3\xa9\xff", &ParseOptions::default()).expect_err("UTF-8");
+    assert_eq!(
+        err.to_string(),
+        "line 2, column 3: input is not valid UTF-8"
+    );
 }
 
 const INDICO_HEAD: &str = r#"{"_type": "HTTPAPIResult", "count": 1, "results": {"7": {"#;
