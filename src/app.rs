@@ -26,9 +26,12 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::AppError;
+use crate::rooms::lifecycle;
 use crate::rooms::model::{JoinWindow, ServerName};
 use crate::rooms::placement::Placements;
+use crate::rooms::registry::{Flights, Registry};
 use crate::rooms::store as room_store;
+use crate::rooms::token::LinkKey;
 use crate::schedule::import::ImportOptions;
 use crate::schedule::index::{ScheduleIndex, SharedIndex};
 use crate::schedule::pull::Puller;
@@ -108,6 +111,7 @@ impl Application {
             Arc::new(endpoint_list),
             status.clone(),
             settings.bbb.timeout,
+            options.clock.clone(),
         );
         let rooms = Arc::new(settings.room_directory());
         let changes = Arc::new(ChangeFeed::new());
@@ -118,6 +122,8 @@ impl Application {
             room_store::all_pins(&db).await?,
         ));
         let schedule = Arc::new(SharedIndex::new(ScheduleIndex::load(&db, &rooms).await?));
+        let registry = Arc::new(Registry::default());
+        registry.replace_all(room_store::open_meetings(&db).await?);
         let puller = match &settings.schedule.url {
             Some(url) => Some(Puller::new(
                 db.clone(),
@@ -143,6 +149,11 @@ impl Application {
             join_window: JoinWindow::default(),
             schedule,
             changes,
+            registry,
+            flights: Flights::default(),
+            poller: poller.clone(),
+            instance_id: crate::auth::session::new_user_id().replacen("hw-", "instance-", 1),
+            link_key: LinkKey::new(settings.session_key.as_ref()),
         });
         if settings.session_key.is_none()
             && (!settings.database_url.is_sqlite() || settings.public_url.scheme() == "https")
@@ -257,10 +268,11 @@ impl Application {
         let mut jobs = Vec::new();
         if self.options.background_jobs {
             jobs.push(tokio::spawn(sync_loop(self.state.clone())));
-            jobs.push(tokio::spawn(
-                self.poller
-                    .run_until_stopped(self.settings.bbb.poll_interval),
-            ));
+            jobs.push(tokio::spawn(status_loop(
+                self.state.clone(),
+                self.settings.bbb.poll_interval,
+            )));
+            jobs.push(tokio::spawn(end_finished_loop(self.state.clone())));
             if let Some(p) = self.puller {
                 jobs.push(tokio::spawn(
                     p.run_until_stopped(self.settings.schedule.pull_interval),
@@ -283,6 +295,30 @@ async fn sync_loop(state: web::Data<AppState>) {
         tick.tick().await;
         if let Err(e) = state.refresh_once().await {
             tracing::warn!(error = %e, "reloading shared state failed; will retry");
+        }
+    }
+}
+
+/// The status loop: every `bbb.poll_interval_secs`, poll every server and update the registry.
+async fn status_loop(state: web::Data<AppState>, interval: std::time::Duration) {
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let report = lifecycle::status_round(&state).await;
+        tracing::debug!(job = "status", up = report.up, down = report.down, "polled");
+    }
+}
+
+/// The end-finished loop: every 30 s, end the meetings of sessions that are over (one
+/// instance at a time, by lease).
+async fn end_finished_loop(state: web::Data<AppState>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = lifecycle::end_finished_once(&state).await {
+            tracing::warn!(error = %e, "ending finished sessions' meetings failed; will retry");
         }
     }
 }

@@ -131,6 +131,16 @@ pub struct RawBbb {
     pub connect_timeout_secs: u64,
     /// Prefix of the BBB meeting IDs hallway creates (`{prefix}-{room slug}`).
     pub meeting_prefix: String,
+    /// Seats BBB's own `maxParticipants` adds to a room's `max_participants`, so moderators
+    /// still get in after hallway stops sending viewers.
+    pub capacity_headroom: u32,
+    /// Minutes BBB keeps a meeting nobody has joined (`meetingExpireIfNoUserJoinedInMinutes`,
+    /// BBB 2.5+): long enough for a join storm or a pre-warmed session to arrive.
+    pub empty_meeting_expiry_minutes: u32,
+    /// Minutes after a session ends that hallway ends its meeting.
+    pub meeting_end_grace_minutes: u32,
+    /// Seconds a join waits for a meeting another request (or instance) is creating.
+    pub create_wait_secs: u64,
     /// The BBB servers.
     pub servers: Vec<RawBbbServer>,
 }
@@ -142,6 +152,10 @@ impl Default for RawBbb {
             timeout_secs: 5,
             connect_timeout_secs: 2,
             meeting_prefix: "hallway".into(),
+            capacity_headroom: 10,
+            empty_meeting_expiry_minutes: 30,
+            meeting_end_grace_minutes: 15,
+            create_wait_secs: 15,
             servers: Vec::new(),
         }
     }
@@ -191,6 +205,10 @@ pub struct RawRoom {
     /// Link to the room's public live stream.
     #[serde(default)]
     pub stream_url: Option<String>,
+    /// Most viewers hallway sends in; further viewers see a "room is full" page with the
+    /// stream link. Moderators always get in. Unset: no cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_participants: Option<u32>,
 }
 
 fn redact<S: Serializer>(_: &SecretString, s: S) -> Result<S::Ok, S::Error> {
@@ -256,6 +274,14 @@ pub struct BbbSettings {
     pub connect_timeout: Duration,
     /// Meeting ID prefix.
     pub meeting_prefix: String,
+    /// Seats added to a room's cap for BBB's `maxParticipants`.
+    pub capacity_headroom: u32,
+    /// BBB's expiry of meetings nobody joined, in minutes.
+    pub empty_meeting_expiry_minutes: u32,
+    /// How long after a session ends its meeting is ended.
+    pub meeting_end_grace: chrono::Duration,
+    /// How long a join waits for a meeting being created.
+    pub create_wait: Duration,
     /// Servers, in configuration order.
     pub servers: Vec<BbbServerSettings>,
 }
@@ -427,6 +453,12 @@ impl RawSettings {
                     );
                 }
             }
+            if r.max_participants == Some(0) {
+                bail!(
+                    "rooms[{i}] ('{}'): max_participants must be at least 1 (leave it out for no cap)",
+                    r.slug
+                );
+            }
             let opt_url = |field: &str, v: &Option<String>| -> anyhow::Result<Option<Url>> {
                 v.as_deref()
                     .map(|u| parse_http_url(&format!("rooms[{i}].{field}"), u))
@@ -439,6 +471,7 @@ impl RawSettings {
                 name: r.name,
                 kind: r.kind,
                 server,
+                max_participants: r.max_participants,
                 schedule_rooms: r.schedule_rooms,
             });
         }
@@ -472,6 +505,12 @@ impl RawSettings {
                 timeout: Duration::from_secs(self.bbb.timeout_secs),
                 connect_timeout: Duration::from_secs(self.bbb.connect_timeout_secs.max(1)),
                 meeting_prefix: self.bbb.meeting_prefix,
+                capacity_headroom: self.bbb.capacity_headroom,
+                empty_meeting_expiry_minutes: self.bbb.empty_meeting_expiry_minutes.max(1),
+                meeting_end_grace: chrono::Duration::minutes(i64::from(
+                    self.bbb.meeting_end_grace_minutes,
+                )),
+                create_wait: Duration::from_secs(self.bbb.create_wait_secs.max(1)),
                 servers,
             },
             rooms,

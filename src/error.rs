@@ -36,6 +36,40 @@ pub enum AppError {
     /// A BBB server failed; the visitor gets a friendly 502, staff get the cause in the log.
     #[error("BBB call failed")]
     Upstream(#[from] BbbError),
+    /// The room's video server is down or refused to open the meeting.
+    #[error("the video server of {room} is not answering")]
+    RoomUnavailable {
+        /// The room's display name.
+        room: String,
+    },
+    /// The room has as many viewers as it takes.
+    #[error("{room} is full")]
+    RoomFull {
+        /// The room's display name.
+        room: String,
+        /// Its public stream, to watch instead.
+        stream_url: Option<String>,
+    },
+    /// No session of a session room is in its join window.
+    #[error("{room} is closed")]
+    RoomClosed {
+        /// The room's display name.
+        room: String,
+        /// "08:35 (your time, Europe/Berlin; 06:35 UTC)", when a session is coming.
+        opens_at: Option<String>,
+    },
+    /// The meeting is being created by another request; the page retries by itself.
+    #[error("the meeting of {room} is being created")]
+    MeetingStarting {
+        /// The room's display name.
+        room: String,
+        /// The room's slug (the retry form posts to its join).
+        slug: String,
+        /// The CSRF token of the visitor's session, for the retry form.
+        csrf: String,
+        /// Where the visitor came from.
+        next: String,
+    },
     /// Anything else: a bug or an outage of our own.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -63,6 +97,20 @@ pub struct ErrorPage {
     pub title: String,
     /// What happened and what to do, in plain words.
     pub message: String,
+    /// A link that helps (the room's stream).
+    pub link: Option<(String, String)>,
+    /// A join form to retry with, submitted by itself after a few seconds (`static/retry.js`).
+    pub retry: Option<RetryForm>,
+}
+
+/// The form an error page retries a join with.
+pub struct RetryForm {
+    /// The room's slug.
+    pub slug: String,
+    /// CSRF token.
+    pub csrf: String,
+    /// Where the visitor came from.
+    pub next: String,
 }
 
 impl ResponseError for AppError {
@@ -73,11 +121,18 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            AppError::RoomUnavailable { .. } | AppError::MeetingStarting { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+            AppError::RoomFull { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::RoomClosed { .. } => StatusCode::CONFLICT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
+        let mut link = None;
+        let mut retry = None;
         let (title, message) = match self {
             AppError::LoginRequired { next } => {
                 let target = format!(
@@ -105,6 +160,63 @@ impl ResponseError for AppError {
                         .to_string(),
                 )
             }
+            AppError::RoomUnavailable { room } => (
+                "The video server is not answering",
+                format!(
+                    "The video server for {room} is not answering. The staff are told and move \
+                     rooms off servers that fail; please try again in a minute."
+                ),
+            ),
+            AppError::RoomFull { room, stream_url } => {
+                link = stream_url
+                    .as_ref()
+                    .map(|u| (u.clone(), format!("Watch the stream of {room}")));
+                (
+                    "This room is full",
+                    match stream_url {
+                        Some(_) => format!(
+                            "{room} has as many participants as it can take. You can follow it \
+                             on its live stream, or try again later when people leave."
+                        ),
+                        None => format!(
+                            "{room} has as many participants as it can take. Please try again \
+                             later, when people leave."
+                        ),
+                    },
+                )
+            }
+            AppError::RoomClosed { room, opens_at } => (
+                "This room is not open yet",
+                match opens_at {
+                    Some(at) => format!(
+                        "No session is running in {room} right now. It opens at {at}, shortly \
+                         before its next session starts."
+                    ),
+                    None => format!(
+                        "No session is running in {room} right now, and none is scheduled \
+                         later. See the schedule for other rooms."
+                    ),
+                },
+            ),
+            AppError::MeetingStarting {
+                room,
+                slug,
+                csrf,
+                next,
+            } => {
+                retry = Some(RetryForm {
+                    slug: slug.clone(),
+                    csrf: csrf.clone(),
+                    next: next.clone(),
+                });
+                (
+                    "The meeting is starting",
+                    format!(
+                        "The video meeting of {room} is being started right now. This page \
+                         tries again by itself in a few seconds; you can also press the button."
+                    ),
+                )
+            }
             AppError::Internal(e) => {
                 tracing::error!(error = %format!("{e:#}"), "internal error");
                 (
@@ -119,14 +231,22 @@ impl ResponseError for AppError {
             layout: Layout::minimal(),
             title: title.to_string(),
             message,
+            link,
+            retry,
         };
         let body = page.render().unwrap_or_else(|e| {
             // Never recurse into the error page: fall back to plain text.
             tracing::error!(error = %e, "rendering the error page failed");
             format!("{title}\n")
         });
-        HttpResponse::build(self.status_code())
-            .content_type("text/html; charset=utf-8")
-            .body(body)
+        let mut resp = HttpResponse::build(self.status_code());
+        resp.content_type("text/html; charset=utf-8");
+        if matches!(
+            self,
+            AppError::MeetingStarting { .. } | AppError::RoomUnavailable { .. }
+        ) {
+            resp.insert_header((header::RETRY_AFTER, "3"));
+        }
+        resp.body(body)
     }
 }

@@ -13,9 +13,12 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::rooms::model::{JoinWindow, ServerName};
 use crate::rooms::placement::Placements;
+use crate::rooms::registry::{Flights, Registry};
 use crate::rooms::store as room_store;
+use crate::rooms::token::LinkKey;
 use crate::rooms::RoomDirectory;
 use crate::schedule::index::{ScheduleIndex, SharedIndex};
+use crate::status::poller::Poller;
 use crate::status::snapshot::StatusStore;
 use crate::sync::{ChangeFeed, Topic};
 
@@ -43,6 +46,16 @@ pub struct AppState {
     pub schedule: Arc<SharedIndex>,
     /// This instance's view of the change versions.
     pub changes: Arc<ChangeFeed>,
+    /// The meeting registry in memory.
+    pub registry: Arc<Registry>,
+    /// Creates in flight on this instance.
+    pub flights: Flights,
+    /// The status poller (jobs and tests run its rounds).
+    pub poller: Poller,
+    /// This instance's random id: the owner of the leases it takes.
+    pub instance_id: String,
+    /// Key that signs hallway's own short-lived links (join return tokens).
+    pub link_key: LinkKey,
 }
 
 /// The conference as pages show it: configuration overrides first, then the last import.
@@ -88,7 +101,9 @@ impl AppState {
                 Topic::Placements => self
                     .placements
                     .replace(&self.rooms, room_store::all_pins(&self.db).await?),
-                Topic::Meetings => {}
+                Topic::Meetings => self
+                    .registry
+                    .replace_all(room_store::open_meetings(&self.db).await?),
             }
         }
         Ok(changed)

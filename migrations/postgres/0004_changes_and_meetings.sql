@@ -24,3 +24,14 @@ create table meetings (
     updated_at bigint not null
 );
 create index meetings_by_room on meetings (room);
+
+-- Speakers who opted out of recording: their session's meeting is created with record=false.
+alter table sessions add column do_not_record integer not null default 0;
+
+-- Short leases for work only one instance may do at a time (ending finished sessions'
+-- meetings, later placements and pre-warming): the holder renews before `until`.
+create table leases (
+    name text primary key,
+    owner text not null,
+    until bigint not null
+);

@@ -196,6 +196,7 @@ mod tests {
             schedule_rooms: vec![],
             chat_url: None,
             stream_url: None,
+            max_participants: None,
         }
     }
 

@@ -12,13 +12,14 @@ use crate::auth::access::{self, Action, Allowed, Denied, Slot};
 use crate::auth::user::SessionUser;
 use crate::bbb::Role;
 use crate::error::AppError;
+use crate::rooms::meeting::{target_for, MeetingTarget};
 use crate::rooms::model::Room;
-use crate::state::AppState;
 use crate::web::page::PageCtx;
 use crate::web::redirect::safe_next;
 
-/// Turns a refusal into the error page (or login redirect) the visitor sees.
-pub fn refusal(denied: Denied, next: &str, state: &AppState) -> AppError {
+/// Turns a refusal into the error page (or login redirect) the visitor sees; times in the
+/// visitor's zone `tz`.
+pub fn refusal(denied: Denied, next: &str, tz: chrono_tz::Tz) -> AppError {
     match denied {
         Denied::LoginRequired => AppError::LoginRequired {
             next: next.to_owned(),
@@ -29,11 +30,22 @@ pub fn refusal(denied: Denied, next: &str, state: &AppState) -> AppError {
         Denied::PrivateRoom { room } => {
             AppError::Forbidden(format!("{room} is open to the conference staff only."))
         }
-        Denied::RoomClosed { room, .. } => AppError::BadRequest(format!(
-            "No session is running in {room} right now. The room opens {} minutes before each \
-             session.",
-            state.join_window.lead.num_minutes()
-        )),
+        Denied::RoomClosed { room, opens_at } => AppError::RoomClosed {
+            room,
+            opens_at: opens_at.map(|t| {
+                let local = t.with_timezone(&tz);
+                if tz == chrono_tz::Tz::UTC {
+                    format!("{} UTC", local.format("%a %-d %b, %H:%M"))
+                } else {
+                    format!(
+                        "{} (your time, {}; {} UTC)",
+                        local.format("%a %-d %b, %H:%M"),
+                        tz.name(),
+                        t.format("%H:%M")
+                    )
+                }
+            }),
+        },
     }
 }
 
@@ -44,7 +56,7 @@ fn check(ctx: &PageCtx, action: Action<'_>) -> Result<Allowed, AppError> {
         ctx.state.join_window,
         ctx.state.clock.now(),
     )
-    .map_err(|d| refusal(d, &ctx.layout.here, &ctx.state))
+    .map_err(|d| refusal(d, &ctx.layout.here, ctx.zone.tz))
 }
 
 macro_rules! page_guard {
@@ -100,6 +112,8 @@ pub struct JoinAs {
     pub role: Role,
     /// Where the form came from (a safe local path).
     pub next: String,
+    /// The meeting the join goes to (per session in session rooms).
+    pub target: MeetingTarget,
 }
 
 impl FromRequest for JoinAs {
@@ -122,47 +136,57 @@ impl FromRequest for JoinAs {
                 .clone()
                 .ok_or(AppError::LoginRequired { next: next.clone() })?;
             ctx.session.verify_csrf(&form.csrf)?;
-            let state = &ctx.state;
             let room = slug
-                .and_then(|s| state.rooms.get(&s).cloned())
+                .and_then(|s| ctx.state.rooms.get(&s).cloned())
                 .ok_or(AppError::NotFound)?;
-            let sessions = room_sessions_near(state, &room);
-            let role = match check(
-                &ctx,
-                Action::JoinRoom {
-                    room: &room,
-                    sessions: &sessions,
-                },
-            )? {
-                Allowed::Join(role) => role,
-                Allowed::Yes => Role::Viewer,
-            };
+            let (role, target) = join_decision(&ctx, &room)?;
             Ok(JoinAs {
                 ctx,
                 room,
                 user,
                 role,
                 next,
+                target,
             })
         })
     }
 }
 
-/// The scheduled sessions of `room` that are running or start within the join window.
-fn room_sessions_near(state: &AppState, room: &Room) -> Vec<Slot> {
+/// How far ahead a join looks for the room's next session (when it opens, which meeting
+/// staff open early).
+const LOOK_AHEAD: chrono::Duration = chrono::Duration::hours(24);
+
+/// Whether the visitor of `ctx` may join `room` now, with which BBB role, and into which
+/// meeting: access decides by the room's sessions around now, then the meeting model picks
+/// the session. Used by the join form and by the return from BBB.
+pub fn join_decision(ctx: &PageCtx, room: &Room) -> Result<(Role, MeetingTarget), AppError> {
+    let state = &ctx.state;
     let now = state.clock.now();
-    state
-        .schedule
-        .get()
-        .in_room_between(
-            room.slug.as_str(),
-            now,
-            now + state.join_window.lead + chrono::Duration::seconds(1),
-        )
+    let index = state.schedule.get();
+    let sessions = index.in_room_between(room.slug.as_str(), now, now + LOOK_AHEAD);
+    let slots: Vec<Slot> = sessions
         .iter()
         .map(|s| Slot {
             start: s.start,
             end: s.end,
         })
-        .collect()
+        .collect();
+    let role = match check(
+        ctx,
+        Action::JoinRoom {
+            room,
+            sessions: &slots,
+        },
+    )? {
+        Allowed::Join(role) => role,
+        Allowed::Yes => Role::Viewer,
+    };
+    let target = target_for(
+        state.rooms.meeting_prefix(),
+        room,
+        &sessions,
+        state.join_window,
+        now,
+    );
+    Ok((role, target))
 }

@@ -1,27 +1,37 @@
-//! `POST /rooms/{slug}/join`: create the room's meeting on its server if needed, then send the
-//! browser to BBB with a signed join URL.
+//! The join path: `POST /rooms/{slug}/join` sends the browser into the room's BBB meeting, and
+//! `GET /rooms/{slug}/return` is where BBB sends it back when a join was refused.
 //!
-//! BBB's create is idempotent (a repeat answers `duplicateWarning` with the existing meeting),
-//! so every join calls create and takes `createTime` from its answer: one BBB call, no race
-//! between instances, and a join URL that cannot be replayed into a later meeting. Passwords
-//! are derived from the server secret (`rooms::meeting`) so every instance sends the same
-//! ones. The shared secret never leaves the server: the browser only sees the signed URL.
-//! Who may join, and as what, was decided by the `JoinAs` extractor (`auth::access`).
+//! A join to a meeting the registry knows live is signed locally with its createTime: no BBB
+//! call, no database round trip (access, the schedule, the placement and the registry are all
+//! in memory). Only a meeting that is not live costs a create, shared by every concurrent join
+//! (`lifecycle::ensure_live`). The join URL carries `errorRedirectUrl` (BBB 2.7+) and
+//! `logoutURL` (older bbb-web sends join errors there with `?errors=`), both pointing at the
+//! return endpoint with a signed ticket; when BBB refused the join because the meeting ended
+//! behind hallway's back, the return forgets the stale meeting, creates it again and sends
+//! the user in: one extra redirect, no error page. The shared secret never leaves the server.
 
-use actix_web::{post, web, HttpResponse};
+use actix_web::{get, post, web, HttpResponse};
+use serde::Deserialize;
 
-use crate::auth::guard::JoinAs;
-use crate::bbb::JoinRequest;
+use crate::auth::guard::{join_decision, JoinAs};
+use crate::auth::user::SessionUser;
+use crate::bbb::{JoinRequest, Role};
 use crate::error::{AppError, AppResult};
-use crate::rooms::meeting::{create_request, derived_password, Site};
+use crate::rooms::lifecycle::{self, password_for};
+use crate::rooms::meeting::MeetingTarget;
+use crate::rooms::model::Room;
+use crate::rooms::registry::CreateFailure;
+use crate::rooms::token::{ReturnTicket, RETURN_LINK_LIFETIME};
+use crate::state::AppState;
+use crate::web::page::PageCtx;
 use crate::web::render::see_other;
 
 /// Registers the rooms feature's routes.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(join);
+    cfg.service(join).service(back_from_bbb);
 }
 
-/// Creates (or finds) the room's meeting and redirects to BBB.
+/// Sends the browser into the room's meeting (creating it first if it is not live).
 #[post("/rooms/{slug}/join")]
 pub async fn join(join: JoinAs) -> AppResult<HttpResponse> {
     let JoinAs {
@@ -29,52 +39,188 @@ pub async fn join(join: JoinAs) -> AppResult<HttpResponse> {
         room,
         user,
         role,
-        ..
+        next,
+        target,
     } = join;
+    let url = enter(&ctx, &room, &target, &user, role, false, &next).await?;
+    Ok(see_other(&url))
+}
+
+/// What a visitor is let in with: makes the meeting live, checks the room's cap for viewers,
+/// and signs the join URL.
+async fn enter(
+    ctx: &PageCtx,
+    room: &Room,
+    target: &MeetingTarget,
+    user: &SessionUser,
+    role: Role,
+    retried: bool,
+    next: &str,
+) -> AppResult<String> {
     let state = &ctx.state;
-    let server_name = state.placements.server_of(&room);
-    let (server, endpoint) = state
-        .server(&server_name)
-        .zip(state.endpoint(&server_name))
-        .ok_or_else(|| {
-            AppError::Internal(anyhow::anyhow!(
-                "room {} is placed on {server_name}, which is not configured",
+    let server = state.placements.server_of(room);
+    let snapshot_at = state.status.latest().map(|s| s.started_at);
+    if role == Role::Viewer {
+        if let Some(cap) = room.max_participants {
+            let in_room = participants(state, &target.meeting_id)
+                + state.registry.joins_since(&target.meeting_id, snapshot_at);
+            if in_room >= cap {
+                return Err(AppError::RoomFull {
+                    room: room.name.clone(),
+                    stream_url: room.stream_url.as_ref().map(|u| u.to_string()),
+                });
+            }
+        }
+    }
+    let record = match lifecycle::ensure_live(state, room, target, &server).await {
+        Ok(r) => r,
+        Err(CreateFailure::StillCreating) => {
+            return Err(AppError::MeetingStarting {
+                room: room.name.clone(),
+                slug: room.slug.to_string(),
+                csrf: ctx.layout.csrf.clone(),
+                next: next.to_owned(),
+            })
+        }
+        Err(CreateFailure::Internal(m)) => {
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "making the meeting of {} live: {m}",
                 room.slug
-            ))
-        })?;
-    let meeting_id = state.rooms.meeting_id(room.slug.as_str());
-    let home = state.settings.public_link("/");
-    let site = Site {
-        name: &ctx.layout.site_name,
-        home: &home,
-        host: state.settings.public_url.host_str().unwrap_or("hallway"),
+            )))
+        }
+        Err(e) => {
+            tracing::error!(room = %room.slug, server = %server, error = %e, "join: no meeting");
+            return Err(AppError::RoomUnavailable {
+                room: room.name.clone(),
+            });
+        }
     };
-    let create = create_request(&room, &meeting_id, &server.secret, &site);
-    let created = state.bbb.create(endpoint, &create).await?;
-    tracing::info!(
-        room = %room.slug,
-        server = %server_name,
-        duplicate = created.duplicate_warning,
-        user = %user.id,
-        "join"
-    );
-    // Servers before BBB 2.4 only know password joins; newer ones get `role` (the client
-    // picks by the server's version, detected once from its API root or configured).
+    let (settings, endpoint) = state
+        .server(&server)
+        .zip(state.endpoint(&server))
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("server {server} not configured")))?;
+    let ticket = ReturnTicket {
+        user_id: user.id.clone(),
+        room: room.slug.to_string(),
+        meeting_id: record.meeting_id.clone(),
+        create_time: record.create_time,
+        retried,
+        expires: state.clock.now() + RETURN_LINK_LIFETIME,
+    }
+    .sign(&state.link_key);
+    let back = state.settings.public_link(&format!(
+        "/rooms/{}/return?{}",
+        room.slug,
+        serde_urlencoded::to_string([("t", ticket.as_str())]).unwrap_or_default()
+    ));
     let url = state
         .bbb
         .join_url(
             endpoint,
             &JoinRequest {
-                password: Some(derived_password(&server.secret, &meeting_id, role)),
-                meeting_id,
+                password: Some(password_for(&record, &settings.secret, role)),
+                meeting_id: record.meeting_id.clone(),
                 full_name: user.name.clone(),
                 role,
                 user_id: Some(user.id.clone()),
-                create_time: Some(created.create_time),
+                create_time: record.create_time,
                 redirect: true,
-                extra: Vec::new(),
+                extra: vec![
+                    ("errorRedirectUrl".into(), back.clone()),
+                    ("logoutURL".into(), back),
+                ],
             },
         )
-        .await?;
+        .await
+        .map_err(|e| {
+            tracing::error!(room = %room.slug, error = %crate::telemetry::error_chain(&e), "join: version unknown");
+            AppError::RoomUnavailable {
+                room: room.name.clone(),
+            }
+        })?;
+    state.registry.note_join(&record.meeting_id, snapshot_at);
+    tracing::debug!(room = %room.slug, meeting = %record.meeting_id, server = %server, "join");
+    Ok(url)
+}
+
+/// People in `meeting_id` on any server, as the last poll saw them.
+fn participants(state: &AppState, meeting_id: &str) -> u32 {
+    state.status.latest().map_or(0, |snap| {
+        snap.servers
+            .iter()
+            .flat_map(|s| s.meetings.iter())
+            .filter(|m| m.meeting_id == meeting_id)
+            .map(|m| m.participant_count)
+            .max()
+            .unwrap_or(0)
+    })
+}
+
+/// The query BBB sends the browser back with.
+#[derive(Deserialize)]
+pub struct ReturnQuery {
+    /// The signed ticket hallway put on the join URL.
+    t: Option<String>,
+    /// BBB's join errors, a JSON list of `{key, message}`.
+    errors: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct JoinErrorItem {
+    key: String,
+}
+
+/// Where BBB sends the browser after a refused join (`?errors=`) or when people leave.
+#[get("/rooms/{slug}/return")]
+pub async fn back_from_bbb(
+    ctx: PageCtx,
+    slug: web::Path<String>,
+    q: web::Query<ReturnQuery>,
+) -> AppResult<HttpResponse> {
+    let state = &ctx.state;
+    let room = state.rooms.get(&slug).cloned().ok_or(AppError::NotFound)?;
+    let room_page = format!("/rooms/{}", room.slug);
+    let Some(errors) = q.errors.as_deref() else {
+        // They left the meeting: show what comes next in this room.
+        return Ok(see_other(&room_page));
+    };
+    let keys: Vec<String> = serde_json::from_str::<Vec<JoinErrorItem>>(errors)
+        .map(|v| v.into_iter().map(|e| e.key).collect())
+        .unwrap_or_default();
+    let ticket =
+        q.t.as_deref()
+            .and_then(|t| ReturnTicket::verify(t, &state.link_key, state.clock.now()))
+            .filter(|t| t.room == room.slug.as_str())
+            .ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "The video server could not let you into {} and this return link is no longer \
+                 valid. Please press Join again.",
+                    room.name
+                ))
+            })?;
+    let user = ctx
+        .layout
+        .user
+        .clone()
+        .filter(|u| u.id == ticket.user_id)
+        .ok_or_else(|| AppError::LoginRequired {
+            next: room_page.clone(),
+        })?;
+    tracing::info!(room = %room.slug, meeting = %ticket.meeting_id, errors = ?keys, "BBB refused a join");
+    if keys.iter().any(|k| k == "maxParticipantsReached") {
+        return Err(AppError::RoomFull {
+            room: room.name.clone(),
+            stream_url: room.stream_url.as_ref().map(|u| u.to_string()),
+        });
+    }
+    if ticket.retried {
+        // Refused twice in a row: do not loop.
+        return Err(AppError::RoomUnavailable {
+            room: room.name.clone(),
+        });
+    }
+    lifecycle::forget_stale(state, &ticket.meeting_id, ticket.create_time).await?;
+    let (role, target) = join_decision(&ctx, &room)?;
+    let url = enter(&ctx, &room, &target, &user, role, true, &room_page).await?;
     Ok(see_other(&url))
 }

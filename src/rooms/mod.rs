@@ -5,10 +5,13 @@
 //! restarts.
 
 pub mod handlers;
+pub mod lifecycle;
 pub mod meeting;
 pub mod model;
 pub mod placement;
+pub mod registry;
 pub mod store;
+pub mod token;
 
 use std::collections::HashMap;
 
@@ -79,16 +82,22 @@ impl RoomDirectory {
         self.by_slug.get(slug).copied()
     }
 
-    /// The BBB meeting ID of a room.
-    pub fn meeting_id(&self, slug: &str) -> String {
-        format!("{}-{}", self.meeting_prefix, slug)
+    /// The room a meeting of hallway's belongs to: `{prefix}-{slug}` (the room's own meeting)
+    /// or `{prefix}-{slug}-{12 hex}` (one of its sessions).
+    pub fn room_of_meeting(&self, meeting_id: &str) -> Option<&Room> {
+        let rest = meeting_id
+            .strip_prefix(&self.meeting_prefix)?
+            .strip_prefix('-')?;
+        self.get(rest).or_else(|| {
+            let (slug, hash) = rest.rsplit_once('-')?;
+            (hash.len() == 12 && hash.bytes().all(|b| b.is_ascii_hexdigit()))
+                .then(|| self.get(slug))
+                .flatten()
+        })
     }
 
-    /// The room whose meeting ID this is.
-    pub fn by_meeting_id(&self, meeting_id: &str) -> Option<&Room> {
-        meeting_id
-            .strip_prefix(&self.meeting_prefix)
-            .and_then(|rest| rest.strip_prefix('-'))
-            .and_then(|slug| self.get(slug))
+    /// The prefix of hallway's meeting IDs.
+    pub fn meeting_prefix(&self) -> &str {
+        &self.meeting_prefix
     }
 }

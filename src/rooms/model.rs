@@ -106,6 +106,8 @@ pub struct Room {
     pub chat_url: Option<Url>,
     /// Link to the room's public live stream.
     pub stream_url: Option<Url>,
+    /// At most this many viewers are sent in (moderators always get in); `None`: no cap.
+    pub max_participants: Option<u32>,
 }
 
 /// What a room is for; decides access and the BBB create policy.

@@ -83,7 +83,7 @@ impl<'q> BindAll<'q> for sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArgumen
 }
 
 const SESSION_COLUMNS: &str = "id, key, guid, title, subtitle, starts_at, ends_at, room, track, \
-                               kind, language, abstract, description, url, day";
+                               kind, language, abstract, description, url, day, do_not_record";
 
 fn session_from_row(row: &AnyRow) -> Result<StoredSession, sqlx::Error> {
     Ok(StoredSession {
@@ -103,6 +103,7 @@ fn session_from_row(row: &AnyRow) -> Result<StoredSession, sqlx::Error> {
         url: row.try_get("url")?,
         persons: Vec::new(),
         day: row.try_get("day")?,
+        do_not_record: row.try_get::<i64, _>("do_not_record")? != 0,
     })
 }
 
@@ -254,6 +255,7 @@ fn same_content(old: &StoredSession, new: &ParsedSession) -> bool {
         && old.url == new.url
         && old.persons == new.persons
         && old.day == new.day.map(|d| d.to_string())
+        && old.do_not_record == new.do_not_record
 }
 
 /// Where an import came from, for the import history.
@@ -330,19 +332,20 @@ pub async fn replace_schedule(
         .execute(&mut *tx)
         .await?;
     }
-    // Sessions: multi-row upserts, 14 values each (well below both engines' bind limits).
+    // Sessions: multi-row upserts, 15 values each (well below both engines' bind limits).
     let mut ids: HashMap<String, i64> = HashMap::new();
     for chunk in to_write.chunks(CHUNK) {
         let sql = format!(
             "insert into sessions (key, guid, title, subtitle, starts_at, ends_at, room, track, \
-             kind, language, abstract, description, url, day) values {} \
+             kind, language, abstract, description, url, day, do_not_record) values {} \
              on conflict (key) do update set guid = excluded.guid, title = excluded.title, \
              subtitle = excluded.subtitle, starts_at = excluded.starts_at, \
              ends_at = excluded.ends_at, room = excluded.room, track = excluded.track, \
              kind = excluded.kind, language = excluded.language, abstract = excluded.abstract, \
-             description = excluded.description, url = excluded.url, day = excluded.day \
+             description = excluded.description, url = excluded.url, day = excluded.day, \
+             do_not_record = excluded.do_not_record \
              returning id, key",
-            placeholders(1, chunk.len(), 14)
+            placeholders(1, chunk.len(), 15)
         );
         let mut q = sqlx::query(&sql);
         for s in chunk {
@@ -360,7 +363,8 @@ pub async fn replace_schedule(
                 .bind(s.abstract_text.as_deref())
                 .bind(s.description.as_deref())
                 .bind(s.url.as_deref())
-                .bind(s.day.map(|d| d.to_string()));
+                .bind(s.day.map(|d| d.to_string()))
+                .bind(i64::from(s.do_not_record));
         }
         for row in q.fetch_all(&mut *tx).await? {
             ids.insert(row.try_get("key")?, row.try_get("id")?);

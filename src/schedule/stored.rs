@@ -38,4 +38,6 @@ pub struct StoredSession {
     pub persons: Vec<String>,
     /// The conference day (YYYY-MM-DD) the schedule lists it under.
     pub day: Option<String>,
+    /// The speakers opted out of recording.
+    pub do_not_record: bool,
 }

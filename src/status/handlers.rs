@@ -105,32 +105,37 @@ fn names(m: &Meeting) -> Vec<String> {
 pub async fn status_page(StaffPage(ctx): StaffPage) -> AppResult<HttpResponse> {
     let state = &ctx.state;
     let snap = state.status.latest();
-    // The same meeting ID may be alive on two servers (e.g. after a re-pin): every copy is
-    // listed, the one on the pinned server in the room's row.
+    // A room's meetings (its own, or one per session), on whichever server: the room's row
+    // shows the one on its current server with the most people; every other one is listed
+    // below (a meeting alive on two servers after a move, an earlier session's meeting).
     let mut meetings: HashMap<&str, Vec<(&str, &Meeting)>> = HashMap::new();
     if let Some(s) = &snap {
         for server in &s.servers {
             for m in &server.meetings {
-                meetings
-                    .entry(m.meeting_id.as_str())
-                    .or_default()
-                    .push((server.name.as_str(), m));
+                if let Some(room) = state.rooms.room_of_meeting(&m.meeting_id) {
+                    meetings
+                        .entry(room.slug.as_str())
+                        .or_default()
+                        .push((server.name.as_str(), m));
+                }
             }
         }
     }
     let mut shown: Vec<(&str, &str)> = Vec::new();
     let mut rooms = Vec::new();
     for r in state.rooms.all() {
-        let mid = state.rooms.meeting_id(r.slug.as_str());
         let pinned = state.placements.server_of(r).to_string();
         let copies = meetings
-            .get(mid.as_str())
+            .get(r.slug.as_str())
             .map(Vec::as_slice)
             .unwrap_or_default();
-        let chosen = copies
-            .iter()
-            .find(|(server, _)| *server == pinned)
-            .or_else(|| copies.first());
+        let busiest = |on_pinned: bool| {
+            copies
+                .iter()
+                .filter(|(server, _)| (*server == pinned) == on_pinned)
+                .max_by_key(|(_, m)| (m.running, m.participant_count))
+        };
+        let chosen = busiest(true).or_else(|| busiest(false));
         if let Some((server, m)) = chosen {
             shown.push((server, m.meeting_id.as_str()));
         }
@@ -178,7 +183,7 @@ pub async fn status_page(StaffPage(ctx): StaffPage) -> AppResult<HttpResponse> {
                         server: server.name.clone(),
                         kind: if m.is_breakout {
                             "breakout"
-                        } else if state.rooms.by_meeting_id(&m.meeting_id).is_some() {
+                        } else if state.rooms.room_of_meeting(&m.meeting_id).is_some() {
                             "second copy"
                         } else {
                             "other"

@@ -7,11 +7,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use futures::future::join_all;
-use tokio::time::MissedTickBehavior;
 
 use crate::bbb::{BbbClient, Endpoint};
+use crate::clock::Clock;
 use crate::status::snapshot::{ServerStatus, Snapshot, StatusStore};
 use crate::telemetry::error_chain;
 
@@ -31,6 +30,7 @@ pub struct Poller {
     servers: Arc<Vec<Endpoint>>,
     store: StatusStore,
     guard: Duration,
+    clock: Clock,
 }
 
 impl Poller {
@@ -40,18 +40,20 @@ impl Poller {
         servers: Arc<Vec<Endpoint>>,
         store: StatusStore,
         call_timeout: Duration,
+        clock: Clock,
     ) -> Self {
         Self {
             client,
             servers,
             store,
             guard: call_timeout + Duration::from_secs(1),
+            clock,
         }
     }
 
     /// Polls every server once, concurrently, and publishes the snapshot.
     pub async fn poll_once(&self) -> PollReport {
-        let started_at = Utc::now();
+        let started_at = self.clock.now();
         let calls = self.servers.iter().map(|ep| async move {
             let t0 = Instant::now();
             let result = tokio::time::timeout(self.guard, self.client.get_meetings(ep)).await;
@@ -84,25 +86,9 @@ impl Poller {
         };
         self.store.publish(Snapshot {
             started_at,
-            finished_at: Utc::now(),
+            finished_at: self.clock.now(),
             servers,
         });
         report
-    }
-
-    /// Polls every `interval` until the task is dropped.
-    pub async fn run_until_stopped(self, interval: Duration) {
-        let mut ticker = tokio::time::interval(interval);
-        ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
-        loop {
-            ticker.tick().await;
-            let report = self.poll_once().await;
-            tracing::debug!(
-                job = "status-poller",
-                up = report.up,
-                down = report.down,
-                "polled"
-            );
-        }
     }
 }

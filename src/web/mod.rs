@@ -62,6 +62,10 @@ async fn static_file(name: web::Path<String>) -> Result<HttpResponse, AppError> 
             include_str!("../../static/tz.js"),
             "text/javascript; charset=utf-8",
         ),
+        "retry.js" => (
+            include_str!("../../static/retry.js"),
+            "text/javascript; charset=utf-8",
+        ),
         _ => return Err(AppError::NotFound),
     };
     Ok(HttpResponse::Ok()

@@ -330,6 +330,10 @@ pub struct CreateMeeting {
     pub mute_on_start: bool,
     /// Metadata; names WITHOUT the `meta_` prefix.
     pub meta: Vec<(String, String)>,
+    /// `maxParticipants` (BBB counts everyone, moderators included); `None`: not sent.
+    pub max_participants: Option<u32>,
+    /// `meetingExpireIfNoUserJoinedInMinutes` (BBB 2.5+); `None`: the server's default.
+    pub expire_if_no_user_joined_minutes: Option<u32>,
 }
 
 impl CreateMeeting {
@@ -359,6 +363,12 @@ impl CreateMeeting {
             b(self.allow_start_stop_recording),
         ));
         p.push(("muteOnStart".into(), b(self.mute_on_start)));
+        if let Some(n) = self.max_participants {
+            p.push(("maxParticipants".into(), n.to_string()));
+        }
+        if let Some(n) = self.expire_if_no_user_joined_minutes {
+            p.push(("meetingExpireIfNoUserJoinedInMinutes".into(), n.to_string()));
+        }
         for (k, v) in &self.meta {
             p.push((format!("meta_{k}"), v.clone()));
         }

@@ -74,6 +74,10 @@ pub struct Meeting {
     pub attendees: Vec<Attendee>,
     /// `metadata` (lower-cased keys without `meta_`), values trimmed.
     pub metadata: BTreeMap<String, String>,
+    /// `attendeePW`, when the server reveals it (servers before 2.4 join by password).
+    pub attendee_pw: Option<String>,
+    /// `moderatorPW`, likewise.
+    pub moderator_pw: Option<String>,
 }
 
 /// One attendee of a meeting.
@@ -455,6 +459,8 @@ fn parse_meeting_node(n: &Node) -> Result<Meeting, ResponseError> {
         parent_meeting_id: n.opt_string("parentMeetingID").filter(|p| p != "bbb-none"),
         attendees,
         metadata,
+        attendee_pw: n.opt_string("attendeePW"),
+        moderator_pw: n.opt_string("moderatorPW"),
     })
 }
 

@@ -108,6 +108,8 @@ fn fixture_rc3_json_infers_zone() {
         ..ParseOptions::default()
     };
     let s = parse("pretalx_rc3-channels-2020_schedule.json", &opts).expect("fixture");
+    // `grep -o '"do_not_record": *true'` finds 3 in the file.
+    assert_eq!(s.sessions.iter().filter(|e| e.do_not_record).count(), 3);
     assert_eq!(s.conference.time_zone, Some(chrono_tz::Europe::Berlin));
 }
 
@@ -191,17 +193,20 @@ fn fixture_xml_files_via_detection() {
         fallback_time_zone: Some(chrono_tz::Europe::Brussels),
         ..ParseOptions::default()
     };
-    for (name, count) in [
-        ("frab_31c3-2014_schedule.xml", 138),
-        ("pentabarf_fosdem-2021_schedule.xml", 773),
-        ("voc-merged_36c3-2019_schedule.xml", 1351),
-        ("pretalx-generated_democon-dst_schedule.xml", 36),
+    // Opted out of recording: counted with `grep -c '<optout>true'` in each file.
+    for (name, count, opted_out) in [
+        ("frab_31c3-2014_schedule.xml", 138, 2),
+        ("pentabarf_fosdem-2021_schedule.xml", 773, 0),
+        ("voc-merged_36c3-2019_schedule.xml", 1351, 48),
+        ("pretalx-generated_democon-dst_schedule.xml", 36, 0),
     ] {
         let Some(s) = parse(name, &opts) else {
             continue;
         };
         assert_eq!(s.format, ScheduleFormat::FrabXml);
         assert_eq!(s.sessions.len(), count, "{name}");
+        let no_rec = s.sessions.iter().filter(|e| e.do_not_record).count();
+        assert_eq!(no_rec, opted_out, "{name}: sessions with <optout>true");
     }
     // 31C3 without --timezone: +01:00 everywhere -> assumed UTC+01:00.
     if let Some(s) = parse("frab_31c3-2014_schedule.xml", &ParseOptions::default()) {

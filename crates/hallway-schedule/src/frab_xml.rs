@@ -171,6 +171,7 @@ enum Ctx {
     Room,
     Event,
     Persons,
+    Recording,
     Other,
 }
 
@@ -194,6 +195,7 @@ enum Field {
     Description,
     Url,
     Person,
+    Optout,
 }
 
 /// Text collection in progress for a [`Field`] element.
@@ -238,6 +240,7 @@ struct EventDraft {
     description: Option<String>,
     url: Option<String>,
     persons: Vec<String>,
+    do_not_record: bool,
 }
 
 /// Parser state for one document.
@@ -522,11 +525,17 @@ impl<'a> Parser<'a> {
                     b"url" => Some(Field::Url),
                     _ => None,
                 };
-                if name == b"persons" {
-                    Ctx::Persons
-                } else {
-                    Ctx::Other
+                match name {
+                    b"persons" => Ctx::Persons,
+                    b"recording" => Ctx::Recording,
+                    _ => Ctx::Other,
                 }
+            }
+            Some(Ctx::Recording) => {
+                if name == b"optout" {
+                    field = Some(Field::Optout);
+                }
+                Ctx::Other
             }
             Some(Ctx::Persons) => {
                 if name == b"person" {
@@ -667,6 +676,7 @@ impl<'a> Parser<'a> {
                     Field::Abstract => ev.abstract_text = non_blank(text),
                     Field::Description => ev.description = non_blank(text),
                     Field::Url => ev.url = non_empty(Some(text)),
+                    Field::Optout => ev.do_not_record = text.trim().eq_ignore_ascii_case("true"),
                     Field::Person => {
                         let name = text.trim();
                         if !name.is_empty() {
@@ -902,6 +912,7 @@ impl<'a> Parser<'a> {
             description: d.description,
             url: d.url,
             day: self.day.date,
+            do_not_record: d.do_not_record,
         });
         Ok(())
     }

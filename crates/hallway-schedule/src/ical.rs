@@ -624,6 +624,7 @@ impl<'a> Reader<'a> {
                 description: common::non_blank(text_prop("DESCRIPTION").as_deref()),
                 url: common::non_empty(text_prop("URL").as_deref()),
                 day: None,
+                do_not_record: false,
             });
         }
         if let Some(p) = first_all_day {

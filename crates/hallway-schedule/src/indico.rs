@@ -503,6 +503,7 @@ fn contribution(
         description: common::non_blank(text(c, "description", path)?.as_deref()),
         url: trimmed(c, "url", path)?,
         day,
+        do_not_record: false,
     };
     acc.push(session, path, contribution_id, id);
     Ok(())
@@ -616,6 +617,7 @@ fn event_contribution(
         description: common::non_blank(text(c, "description", path)?.as_deref()),
         url: trimmed(c, "url", path)?,
         day,
+        do_not_record: false,
     };
     acc.push(session, path, db_id, &format!("c{id}"));
     Ok(())

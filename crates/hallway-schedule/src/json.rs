@@ -625,6 +625,10 @@ impl Walk<'_> {
             description: common::non_blank(text(ev, "description", ep)?.as_deref()),
             url: trimmed(ev, "url", ep)?,
             day: day_date,
+            do_not_record: ev
+                .get("do_not_record")
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false),
         });
         Ok(())
     }

@@ -118,6 +118,9 @@ pub struct ParsedSession {
     /// The `<day date>` the event was listed under (a conference-day label,
     /// not necessarily the calendar date of `start`).
     pub day: Option<NaiveDate>,
+    /// The speakers opted out of recording (frab `<recording><optout>`, schedule.json
+    /// `do_not_record`): the session's meeting is created with `record=false`.
+    pub do_not_record: bool,
 }
 
 /// A non-fatal problem found while parsing.
