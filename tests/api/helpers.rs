@@ -33,6 +33,8 @@ pub fn pinned_now() -> DateTime<Utc> {
 
 /// A running portal with its simulators.
 pub struct TestApp {
+    /// The configuration the app runs with (simulators and database included).
+    pub raw: RawSettings,
     /// The app's shared state (caches, clock), to drive refreshes.
     pub state: actix_web::web::Data<hallway::state::AppState>,
     /// `http://127.0.0.1:PORT`
@@ -71,6 +73,15 @@ pub async fn spawn_app_with(
     db_url: Option<String>,
     adjust: impl FnOnce(&mut RawSettings),
 ) -> TestApp {
+    spawn_app_with_sims(db_url, adjust, |_| {}).await
+}
+
+/// Like [`spawn_app_with`], letting the test also adjust each simulator (version, timeouts).
+pub async fn spawn_app_with_sims(
+    db_url: Option<String>,
+    adjust: impl FnOnce(&mut RawSettings),
+    adjust_sim: impl Fn(&mut SimConfig),
+) -> TestApp {
     hallway::telemetry::init(if std::env::var("TEST_LOG").is_ok() {
         "debug"
     } else {
@@ -81,12 +92,11 @@ pub async fn spawn_app_with(
     let mut sims = Vec::new();
     for server in raw.bbb.servers.iter_mut() {
         let secret = format!("test-secret-of-{}", server.name);
-        let sim = SimServer::start(
-            TcpListener::bind("127.0.0.1:0").expect("bind sim"),
-            SimConfig::new(server.name.clone(), secret.clone()),
-        )
-        .await
-        .expect("start sim");
+        let mut config = SimConfig::new(server.name.clone(), secret.clone());
+        adjust_sim(&mut config);
+        let sim = SimServer::start(TcpListener::bind("127.0.0.1:0").expect("bind sim"), config)
+            .await
+            .expect("start sim");
         *server = RawBbbServer {
             name: server.name.clone(),
             url: sim.base_url().to_string(),
@@ -115,7 +125,7 @@ pub async fn spawn_app_with(
         cli_raw.to_redacted_toml().expect("config as TOML"),
     )
     .expect("write config");
-    let settings = raw.parse().expect("settings");
+    let settings = raw.clone().parse().expect("settings");
     // A pinned clock, and no background loops: tests call poll_once / pull_once themselves, so
     // nothing polls or pulls behind their back.
     let clock = Clock::fixed(pinned_now());
@@ -140,6 +150,7 @@ pub async fn spawn_app_with(
         .build()
         .expect("client");
     TestApp {
+        raw,
         address,
         state,
         clock,
@@ -247,6 +258,38 @@ impl TestApp {
         assert_eq!(r.status(), 303, "admin login should redirect");
     }
 
+    /// One status round as the job loop runs it: poll every simulator, update the registry.
+    pub async fn status_round(&self) {
+        hallway::rooms::lifecycle::status_round(&self.state).await;
+    }
+
+    /// A second instance of the portal on the same configuration: the same database and
+    /// simulators, the same (pinned) clock, its own port, caches and HTTP client. What two
+    /// instances behind a load balancer are.
+    pub async fn another_instance(&self) -> Instance {
+        let app = Application::build_with(
+            self.raw.clone().parse().expect("settings"),
+            BuildOptions {
+                clock: self.clock.clone(),
+                background_jobs: false,
+            },
+        )
+        .await
+        .expect("build the second instance");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        let state = app.state();
+        tokio::spawn(app.run_until_stopped());
+        Instance {
+            address,
+            state,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .cookie_store(true)
+                .build()
+                .expect("client"),
+        }
+    }
+
     /// Runs the `hallway` binary with this app's config file.
     pub fn cli(&self, args: &[&str]) -> Output {
         std::process::Command::new(env!("CARGO_BIN_EXE_hallway"))
@@ -348,4 +391,14 @@ extern "C" fn print_skips() {
         "{} test(s) passed without running: see docs/TESTING.md",
         skips.len()
     );
+}
+
+/// Another instance of the portal beside a [`TestApp`].
+pub struct Instance {
+    /// `http://127.0.0.1:PORT`
+    pub address: String,
+    /// Its shared state.
+    pub state: actix_web::web::Data<hallway::state::AppState>,
+    /// A cookie-keeping client that does not follow redirects.
+    pub client: reqwest::Client,
 }

@@ -7,6 +7,7 @@ mod browser;
 mod helpers;
 mod hostile;
 mod join;
+mod join_path;
 mod postgres;
 mod schedule;
 mod schedule_admin;

@@ -1,0 +1,505 @@
+//! The join path as people use it: the demo's rooms, meetings someone else made, meetings that
+//! ended behind hallway's back, full rooms, and meetings still being created.
+
+use std::net::SocketAddr;
+
+use hallway::app::BuildOptions;
+use hallway::bbb::{BbbClient, CreateMeeting, Endpoint, Role, ServerVersion, Timeouts};
+use hallway::clock::Clock;
+use hallway::config::RawSettings;
+use secrecy::SecretString;
+
+use crate::helpers::{csrf_in, pinned_now, spawn_app, spawn_app_with, spawn_app_with_sims};
+
+fn bbb() -> BbbClient {
+    BbbClient::new(Timeouts {
+        connect: std::time::Duration::from_secs(2),
+        total: std::time::Duration::from_secs(5),
+    })
+    .unwrap()
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()["location"].to_str().unwrap().to_owned()
+}
+
+fn param(url: &str, name: &str) -> Option<String> {
+    url::Url::parse(url)
+        .ok()?
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Opens a URL in a client that does not follow redirects (BBB's answer, as the browser gets it).
+async fn open(url: &str) -> reqwest::Response {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(url)
+        .send()
+        .await
+        .expect("open the join URL")
+}
+
+/// Who the simulator says is in `meeting_id`, with their roles.
+async fn people_in(ep: &Endpoint, meeting_id: &str) -> Vec<(String, Role)> {
+    bbb()
+        .get_meeting_info(ep, meeting_id)
+        .await
+        .map(|m| {
+            m.attendees
+                .into_iter()
+                .map(|a| (a.full_name, a.role))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Logs a fresh cookie-keeping client in as a guest on `base`.
+async fn guest_client(base: &str, name: &str) -> reqwest::Client {
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let page = c.get(format!("{base}/login")).send().await.unwrap();
+    let csrf = csrf_in(&page.text().await.unwrap());
+    let r = c
+        .post(format!("{base}/login/guest"))
+        .form(&[("csrf", csrf.as_str()), ("name", name), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    c
+}
+
+async fn csrf_of(c: &reqwest::Client, base: &str) -> String {
+    csrf_in(
+        &c.get(format!("{base}/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn the_demo_lets_a_guest_into_every_room_it_offers_and_the_admin_into_every_room() {
+    // Start exactly what `hallway demo` starts, with its clock pinned.
+    let clock = Clock::fixed(pinned_now());
+    let raw = RawSettings::example().unwrap();
+    let listen: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let demo = hallway::demo::start(
+        raw.clone(),
+        listen,
+        BuildOptions {
+            clock: clock.clone(),
+            background_jobs: false,
+        },
+    )
+    .await
+    .expect("the demo starts");
+    let state = demo.app.state();
+    let settings = raw.clone().parse().unwrap();
+    let base = format!("http://127.0.0.1:{}", demo.app.port());
+    let servers: Vec<(String, Endpoint)> = state
+        .settings
+        .bbb
+        .servers
+        .iter()
+        .map(|s| (s.name.to_string(), s.endpoint()))
+        .collect();
+    let (admin_link, demo_sims) = (demo.admin_link.clone(), demo.sims);
+    tokio::spawn(demo.app.run_until_stopped());
+    assert!(demo.filled_rooms >= 3, "the demo fills running rooms");
+
+    // Which rooms must be joinable now, worked out from the demo's own schedule export and
+    // the configuration: hackrooms, and session rooms with a session from 10 minutes before
+    // its start until its end.
+    let schedule: Vec<serde_json::Value> = reqwest::get(format!("{base}/api/v1/schedule"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let now = clock.now();
+    let mut joinable: Vec<String> = settings
+        .rooms
+        .iter()
+        .filter(|r| r.kind == hallway::rooms::model::RoomKind::Hack)
+        .map(|r| r.slug.to_string())
+        .collect();
+    for r in settings
+        .rooms
+        .iter()
+        .filter(|r| r.kind == hallway::rooms::model::RoomKind::Session)
+    {
+        let open = schedule.iter().any(|s| {
+            let start = chrono::DateTime::parse_from_rfc3339(s["start"].as_str().unwrap()).unwrap();
+            let end = chrono::DateTime::parse_from_rfc3339(s["end"].as_str().unwrap()).unwrap();
+            r.schedule_rooms
+                .iter()
+                .any(|n| n == s["room"].as_str().unwrap())
+                && start - chrono::Duration::minutes(10) <= now
+                && now < end
+        });
+        if open {
+            joinable.push(r.slug.to_string());
+        }
+    }
+    assert!(
+        joinable.len() >= 5,
+        "at least five rooms open: {joinable:?}"
+    );
+
+    // A guest joins each as VIEWER; the simulator then lists them in that meeting.
+    let guest = guest_client(&base, "Grace Guest").await;
+    let csrf = csrf_of(&guest, &base).await;
+    for slug in &joinable {
+        let r = guest
+            .post(format!("{base}/rooms/{slug}/join"))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            303,
+            "{slug}: {}",
+            r.text().await.unwrap_or_default()
+        );
+        let url = location(&r);
+        // BBB 2.4+ joins by role; the 2.2 server (bbb3) by the attendee password.
+        assert!(
+            param(&url, "role").as_deref() == Some("VIEWER")
+                || (param(&url, "role").is_none() && param(&url, "password").is_some()),
+            "{slug}: {url}"
+        );
+        let page = open(&url).await;
+        let client_url = if page.status() == 302 {
+            location(&page)
+        } else {
+            url.clone()
+        };
+        reqwest::get(&client_url).await.unwrap();
+        let meeting = param(&url, "meetingID").unwrap();
+        let (_, ep) = servers
+            .iter()
+            .find(|(_, ep)| url.starts_with(ep.api_url.as_str()))
+            .expect("the join goes to a configured server");
+        let people = people_in(ep, &meeting).await;
+        assert!(
+            people.contains(&("Grace Guest".to_owned(), Role::Viewer)),
+            "{slug}: {people:?}"
+        );
+    }
+
+    // The admin link lets its holder into every room, the staff room included, as MODERATOR.
+    let admin = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let confirm = admin
+        .get(&admin_link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = admin
+        .post(&admin_link)
+        .form(&[("csrf", csrf_in(&confirm))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let csrf = csrf_of(&admin, &base).await;
+    for room in &settings.rooms {
+        let r = admin
+            .post(format!("{base}/rooms/{}/join", room.slug))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{}", room.slug);
+        let url = location(&r);
+        let page = open(&url).await;
+        let client_url = if page.status() == 302 {
+            location(&page)
+        } else {
+            url.clone()
+        };
+        reqwest::get(&client_url).await.unwrap();
+        let meeting = param(&url, "meetingID").unwrap();
+        let (_, ep) = servers
+            .iter()
+            .find(|(_, ep)| url.starts_with(ep.api_url.as_str()))
+            .unwrap();
+        let people = people_in(ep, &meeting).await;
+        assert!(
+            people.contains(&("Demo Organizer".to_owned(), Role::Moderator)),
+            "{}: {people:?}",
+            room.slug
+        );
+    }
+    drop(demo_sims);
+}
+
+/// Creates hack1's meeting on bbb1 first, as another client would: with its own passwords.
+async fn create_behind_hallways_back(app: &crate::helpers::TestApp) -> i64 {
+    let server = app
+        .raw
+        .bbb
+        .servers
+        .iter()
+        .find(|s| s.name == "bbb1")
+        .unwrap();
+    let ep = Endpoint::new(
+        "bbb1",
+        &url::Url::parse(&server.url).unwrap(),
+        SecretString::from("test-secret-of-bbb1".to_owned()),
+        server.checksum,
+    );
+    let created = bbb()
+        .create(
+            &ep,
+            &CreateMeeting {
+                meeting_id: "hallway-hack1".into(),
+                name: "Someone else's hack1".into(),
+                attendee_pw: Some("their-attendee-pw".into()),
+                moderator_pw: Some("their-moderator-pw".into()),
+                welcome: None,
+                logout_url: None,
+                record: false,
+                auto_start_recording: false,
+                allow_start_stop_recording: false,
+                mute_on_start: false,
+                meta: vec![],
+                max_participants: None,
+                expire_if_no_user_joined_minutes: None,
+            },
+        )
+        .await
+        .expect("the other client's create");
+    created.create_time
+}
+
+async fn join_then_open(app: &crate::helpers::TestApp, slug: &str) -> (String, reqwest::Response) {
+    let csrf = app.csrf().await;
+    let r = app
+        .post_form(&format!("/rooms/{slug}/join"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    let url = location(&r);
+    let page = open(&url).await;
+    (url, page)
+}
+
+#[tokio::test]
+async fn a_meeting_another_client_created_with_other_passwords_is_joined_by_role_and_create_time() {
+    let app = spawn_app().await;
+    let their_create_time = create_behind_hallways_back(&app).await;
+    app.log_in_as_guest("Vera Viewer").await;
+
+    let (url, page) = join_then_open(&app, "hack1").await;
+
+    // BBB 3.0: role and the meeting's own createTime, no password.
+    assert_eq!(param(&url, "role").as_deref(), Some("VIEWER"));
+    assert_eq!(
+        param(&url, "createTime"),
+        Some(their_create_time.to_string())
+    );
+    assert_eq!(page.status(), 302, "BBB sends the browser to its client");
+    reqwest::get(location(&page)).await.unwrap();
+    let ep = app.state.endpoint(&"bbb1".parse_server()).unwrap().clone();
+    assert!(people_in(&ep, "hallway-hack1")
+        .await
+        .contains(&("Vera Viewer".into(), Role::Viewer)));
+}
+
+#[tokio::test]
+async fn on_bbb_before_2_4_a_foreign_meeting_is_joined_with_the_passwords_it_reports() {
+    let app = spawn_app_with_sims(None, |_| {}, |c| c.version = ServerVersion::V2_2).await;
+    let their_create_time = create_behind_hallways_back(&app).await;
+    app.log_in_as_guest("Paula Password").await;
+
+    let (url, page) = join_then_open(&app, "hack1").await;
+
+    assert_eq!(
+        param(&url, "password").as_deref(),
+        Some("their-attendee-pw")
+    );
+    assert_eq!(param(&url, "role"), None);
+    assert_eq!(
+        param(&url, "createTime"),
+        Some(their_create_time.to_string())
+    );
+    assert_eq!(page.status(), 302);
+    reqwest::get(location(&page)).await.unwrap();
+    let ep = app.state.endpoint(&"bbb1".parse_server()).unwrap().clone();
+    assert!(people_in(&ep, "hallway-hack1")
+        .await
+        .contains(&("Paula Password".into(), Role::Viewer)));
+}
+
+#[tokio::test]
+async fn a_meeting_ended_behind_hallways_back_is_created_again_after_one_extra_redirect() {
+    let app = spawn_app().await;
+    app.log_in_as_guest("Rita Return").await;
+    let (first, _) = join_then_open(&app, "hack1").await;
+    // Someone ends the meeting on BBB; it is gone before the next poll.
+    let ep = app.state.endpoint(&"bbb1".parse_server()).unwrap().clone();
+    bbb().end(&ep, "hallway-hack1").await.unwrap();
+    app.sims[0].advance_clock(std::time::Duration::from_secs(3600));
+
+    // The next join is signed with the old createTime: BBB refuses it and sends the browser
+    // back to hallway (errorRedirectUrl), which creates the meeting again and sends it in.
+    let (stale, refused) = join_then_open(&app, "hack1").await;
+    assert_eq!(param(&stale, "createTime"), param(&first, "createTime"));
+    assert_eq!(refused.status(), 302);
+    let back = location(&refused);
+    assert!(
+        back.starts_with(&format!("{}/rooms/hack1/return?", app.address)),
+        "{back}"
+    );
+    assert!(back.contains("errors="), "{back}");
+    let again = app.client.get(&back).send().await.unwrap();
+    assert_eq!(
+        again.status(),
+        303,
+        "{}",
+        again.text().await.unwrap_or_default()
+    );
+    let fresh = location(&again);
+    assert_ne!(param(&fresh, "createTime"), param(&first, "createTime"));
+    let page = open(&fresh).await;
+    assert_eq!(page.status(), 302, "the fresh join URL is accepted");
+    assert!(
+        location(&page).contains("/html5client/"),
+        "{}",
+        location(&page)
+    );
+}
+
+#[tokio::test]
+async fn a_return_link_from_another_user_or_a_forged_one_does_nothing() {
+    let app = spawn_app().await;
+    app.log_in_as_guest("Owner").await;
+    let csrf = app.csrf().await;
+    let r = app.post_form("/rooms/hack1/join", &[("csrf", &csrf)]).await;
+    let back = param(&location(&r), "errorRedirectUrl").expect("errorRedirectUrl on the join");
+    let errors = "errors=%5B%7B%22key%22%3A%22mismatchCreateTimeParam%22%7D%5D";
+
+    // Someone else's browser, with a copy of the link.
+    let other = guest_client(&app.address, "Intruder").await;
+    let r = other.get(format!("{back}&{errors}")).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).starts_with("/login"), "{}", location(&r));
+    // A forged ticket.
+    let r = app
+        .client
+        .get(format!(
+            "{}/rooms/hack1/return?t=AAAA.BBBB&{errors}",
+            app.address
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    // Without errors, BBB's logout: back to the room's page.
+    let r = app.client.get(&back).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/rooms/hack1");
+}
+
+#[tokio::test]
+async fn a_full_room_offers_its_stream_and_still_lets_moderators_in() {
+    let app = spawn_app_with(None, |raw| {
+        let hack1 = raw
+            .rooms
+            .iter_mut()
+            .find(|r| r.slug.as_str() == "hack1")
+            .unwrap();
+        hack1.max_participants = Some(2);
+        hack1.stream_url = Some("https://stream.example.org/hack1".into());
+    })
+    .await;
+    app.log_in_as_guest("First").await;
+    let (url, _) = join_then_open(&app, "hack1").await;
+    let meeting = param(&url, "meetingID").unwrap();
+    app.sims[0].add_user(&meeting, "Second", Role::Viewer, false, false, false);
+    app.sims[0].add_user(&meeting, "Third", Role::Viewer, false, false, false);
+    app.status_round().await;
+
+    let late = guest_client(&app.address, "Late Guest").await;
+    let csrf = csrf_of(&late, &app.address).await;
+    let r = late
+        .post(format!("{}/rooms/hack1/join", app.address))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("This room is full"), "{body}");
+    assert!(
+        body.contains("href=\"https://stream.example.org/hack1\""),
+        "{body}"
+    );
+
+    app.log_in_as_admin().await;
+    let csrf = app.csrf().await;
+    let r = app.post_form("/rooms/hack1/join", &[("csrf", &csrf)]).await;
+    assert_eq!(r.status(), 303);
+    let created = app.state.registry.get(&meeting).unwrap();
+    assert!(created.create_time.is_some());
+}
+
+#[tokio::test]
+async fn a_join_while_another_instance_creates_the_meeting_waits_then_offers_a_retry() {
+    let app = spawn_app_with(None, |raw| raw.bbb.create_wait_secs = 1).await;
+    // Another instance holds hack1's create lease (and never finishes).
+    let now = hallway::db::to_db_time(app.clock.now());
+    assert!(hallway::rooms::store::try_lease_create(
+        &app.db,
+        "hallway-hack1",
+        "hack1",
+        None,
+        "bbb1",
+        "the-other-instance",
+        now,
+        now + 600,
+    )
+    .await
+    .unwrap());
+    app.log_in_as_guest("Patient").await;
+    let csrf = app.csrf().await;
+
+    let r = app.post_form("/rooms/hack1/join", &[("csrf", &csrf)]).await;
+
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "3");
+    let body = r.text().await.unwrap();
+    assert!(body.contains("is being started right now"), "{body}");
+    // The page retries by itself with a real join form (the session's CSRF token).
+    assert!(body.contains("data-auto-retry"), "{body}");
+    assert!(body.contains(&format!("value=\"{csrf}\"")), "{body}");
+}
+
+/// `"bbb1".parse_server()` for readable tests.
+trait ParseServer {
+    fn parse_server(&self) -> hallway::rooms::model::ServerName;
+}
+
+impl ParseServer for &str {
+    fn parse_server(&self) -> hallway::rooms::model::ServerName {
+        hallway::rooms::model::ServerName::parse(self).unwrap()
+    }
+}
