@@ -38,15 +38,6 @@ pub async fn sync_from_config(db: &Db, rooms: &[Room]) -> Result<(), sqlx::Error
     tx.commit().await
 }
 
-/// The server a room is pinned to now.
-pub async fn current_server(db: &Db, slug: &str) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query("select server from rooms where slug = $1")
-        .bind(slug)
-        .fetch_optional(db.pool())
-        .await?;
-    row.map(|r| r.try_get("server")).transpose()
-}
-
 /// Every room's current server, as (slug, server).
 pub async fn all_pins(db: &Db) -> Result<Vec<(String, String)>, sqlx::Error> {
     let rows = sqlx::query("select slug, server from rooms order by slug")

@@ -137,33 +137,6 @@ async fn attach_persons(
     Ok(())
 }
 
-/// Sessions overlapping `[from, to)`, by start time then room.
-pub async fn sessions_between(
-    db: &Db,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Result<Vec<StoredSession>, sqlx::Error> {
-    let sql = format!(
-        "select {SESSION_COLUMNS} from sessions where starts_at < $1 and ends_at > $2 \
-         order by starts_at, room, id"
-    );
-    let rows = sqlx::query(&sql)
-        .bind(to_db_time(to))
-        .bind(to_db_time(from))
-        .fetch_all(db.pool())
-        .await?;
-    sessions_with_persons(db, &rows).await
-}
-
-/// Decodes session rows and attaches their speakers.
-async fn sessions_with_persons(
-    db: &Db,
-    rows: &[AnyRow],
-) -> Result<Vec<StoredSession>, sqlx::Error> {
-    let mut conn = db.pool().acquire().await?;
-    decode_with_persons(&mut conn, rows).await
-}
-
 async fn decode_with_persons(
     conn: &mut AnyConnection,
     rows: &[AnyRow],
@@ -181,31 +154,6 @@ async fn all_sessions_on(conn: &mut AnyConnection) -> Result<Vec<StoredSession>,
     let sql = format!("select {SESSION_COLUMNS} from sessions order by starts_at, room, id");
     let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
     decode_with_persons(conn, &rows).await
-}
-
-/// The first session starting at or after `t`.
-pub async fn next_session_after(
-    db: &Db,
-    t: DateTime<Utc>,
-) -> Result<Option<StoredSession>, sqlx::Error> {
-    let sql = format!(
-        "select {SESSION_COLUMNS} from sessions where starts_at >= $1 order by starts_at, id limit 1"
-    );
-    let row = sqlx::query(&sql)
-        .bind(to_db_time(t))
-        .fetch_optional(db.pool())
-        .await?;
-    row.as_ref().map(session_from_row).transpose()
-}
-
-/// One session by id.
-pub async fn session_by_id(db: &Db, id: i64) -> Result<Option<StoredSession>, sqlx::Error> {
-    let sql = format!("select {SESSION_COLUMNS} from sessions where id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(db.pool()).await?;
-    match row {
-        None => Ok(None),
-        Some(row) => Ok(sessions_with_persons(db, &[row]).await?.pop()),
-    }
 }
 
 /// Every session, by start time then room.
