@@ -3,17 +3,19 @@
 //! Checksums are verified exactly like bbb-web 3.0 does it: on the raw,
 //! undecoded query string with the `checksum` parameter removed textually,
 //! the algorithm chosen by the checksum length among the configured ones,
-//! compared case-insensitively, duplicate `checksum` parameters rejected.
-//! Parameters are decoded separately (form-urlencoded, `+` is a space).
-//! Every XML answer is HTTP 200 `text/xml;charset=utf-8`; join errors are
-//! XML with `redirect=false` (2.7+) and a 302 with `?errors=` otherwise.
-//! Injected faults (`super::faults`) are applied first, in [`api_root`] and
-//! [`api_call`], the only entry points of BBB API requests.
+//! compared case-insensitively in constant time, duplicate `checksum`
+//! parameters rejected. Parameters are decoded separately (form-urlencoded,
+//! `+` is a space). Every XML answer is HTTP 200 `text/xml;charset=utf-8`;
+//! join errors are XML or a 302 with `?errors=` by version and stage (see
+//! [`join_error`]). Every request is counted by call name, then injected
+//! faults (`super::faults`) are applied, in [`api_root`] and [`api_call`],
+//! the only entry points of BBB API requests.
 
 use std::collections::BTreeMap;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
+use subtle::ConstantTimeEq;
 
 use super::faults::{ConnSocket, Failure, GARBAGE, HTTP500_PAGE};
 use super::render;
@@ -90,11 +92,21 @@ fn verify_string(
     secret: &str,
     allowed: &[ChecksumAlgorithm],
 ) -> ChecksumCheck {
-    match ChecksumAlgorithm::from_hex_len(given.len()).filter(|a| allowed.contains(a)) {
-        Some(alg) if checksum(alg, call, signed, secret).eq_ignore_ascii_case(given) => {
-            ChecksumCheck::Ok
-        }
-        _ => ChecksumCheck::Mismatch,
+    // bbb-web: the algorithm by the checksum's length, and only one that
+    // `supportedChecksumAlgorithms` names; any other length is a mismatch.
+    let Some(alg) = ChecksumAlgorithm::from_hex_len(given.len()).filter(|a| allowed.contains(a))
+    else {
+        return ChecksumCheck::Mismatch;
+    };
+    let expected = checksum(alg, call, signed, secret);
+    // Hex is case-insensitive (2.5.8+); lowering the caller's own input
+    // leaks nothing. The comparison itself takes the same time wherever
+    // the first differing byte is.
+    let given = given.to_ascii_lowercase();
+    if bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
+        ChecksumCheck::Ok
+    } else {
+        ChecksumCheck::Mismatch
     }
 }
 
@@ -179,6 +191,7 @@ async fn truncate(resp: HttpResponse) -> HttpResponse {
 
 /// `GET /bigbluebutton/api[/]`.
 pub(crate) async fn api_root(req: HttpRequest, sim: web::Data<Shared>) -> HttpResponse {
+    sim.count_call("apiVersion");
     let outcome = match apply_faults(&req, &sim, "apiVersion").await {
         Ok(o) => o,
         Err(resp) => return resp,
@@ -216,6 +229,7 @@ pub(crate) async fn api_call(
     sim: web::Data<Shared>,
 ) -> HttpResponse {
     let call = call.into_inner();
+    sim.count_call(&call);
     let outcome = match apply_faults(&req, &sim, &call).await {
         Ok(o) => o,
         Err(resp) => return resp,
@@ -327,7 +341,14 @@ fn handle_call(
     if let Some(msg) = checksum_error {
         tracing::debug!(call, "bbb-sim: checksum rejected");
         if call == "join" {
-            return join_error(sim, req, &params, "checksumError", msg);
+            return join_error(
+                sim,
+                req,
+                &params,
+                JoinStage::Validation,
+                "checksumError",
+                msg,
+            );
         }
         return failed("checksumError", msg);
     }
@@ -423,9 +444,15 @@ fn create(sim: &Shared, p: &Params) -> HttpResponse {
             .get("logoutURL")
             .filter(|s| !s.is_empty())
             .map(str::to_owned),
+        expire_if_no_user_joined: expiry_minutes(sim, p, "meetingExpireIfNoUserJoinedInMinutes"),
+        expire_when_last_user_left: expiry_minutes(
+            sim,
+            p,
+            "meetingExpireWhenLastUserLeftInMinutes",
+        ),
         metadata,
     };
-    let (outcome, m) = sim.lock().create(req);
+    let (outcome, m) = sim.lock().create(req, sim.lifecycle());
     match outcome {
         CreateOutcome::Created => {
             tracing::debug!(meeting = %m.meeting_id, "bbb-sim: meeting created");
@@ -441,6 +468,17 @@ fn create(sim: &Shared, p: &Params) -> HttpResponse {
             "A meeting already exists with that meeting ID.  Please use a different meeting ID.",
         ),
     }
+}
+
+/// A per-meeting expiry create parameter (BBB 2.5+): whole minutes;
+/// ParamsProcessorUtil keeps the server default when it is absent or not
+/// an integer. Older servers ignore it.
+fn expiry_minutes(sim: &Shared, p: &Params, name: &str) -> Option<std::time::Duration> {
+    if sim.config.version < ServerVersion::new(2, 5) {
+        return None;
+    }
+    let minutes = p.get(name)?.trim().parse::<u64>().ok()?;
+    Some(std::time::Duration::from_secs(minutes * 60))
 }
 
 fn end(sim: &Shared, p: &Params) -> HttpResponse {
@@ -466,54 +504,154 @@ fn end(sim: &Shared, p: &Params) -> HttpResponse {
     xml(render::ended())
 }
 
-/// A join error: XML with redirect=false, else a 302 with `?errors=`.
+/// Where bbb-web decides a refused join. The stage decides whether
+/// `redirect=false` gets XML (ApiController `join`, 2.7+/3.0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum JoinStage {
+    /// `validateRequest` (checksum, missing meetingID or fullName, unknown
+    /// or forcibly ended meeting): answered with `invalid(…,
+    /// REDIRECT_RESPONSE, errorRedirectUrl)` before the `redirect` parameter
+    /// is read, so always a 302, also with `redirect=false`.
+    Validation,
+    /// Checks after it (createTime, maxParticipants): `invalid(…,
+    /// redirectClient, errorRedirectUrl)`, so XML with `redirect=false` on
+    /// 2.7+; before 2.7 (PR #17202) every join error was a redirect.
+    Controller,
+}
+
+/// A refused join, delivered like bbb-web: XML FAILED, or a 302 to
+/// [`join_error_location`].
 fn join_error(
     sim: &Shared,
     req: &HttpRequest,
     p: &Params,
+    stage: JoinStage,
     key: &str,
     message: &str,
 ) -> HttpResponse {
     let v = sim.config.version;
-    if !p.flag("redirect", true) && v.join_errors_as_xml() {
+    if stage == JoinStage::Controller && v.join_errors_as_xml() && !p.flag("redirect", true) {
         return failed(key, message);
     }
-    let target = p
-        .get("errorRedirectUrl")
-        .filter(|s| !s.is_empty() && v.join_errors_as_xml())
-        .map(str::to_owned)
-        .or_else(|| {
-            let st = sim.lock();
-            let id = p.get("meetingID")?;
-            let k = st.find_key(id)?;
-            st.meetings.get(&k)?.logout_url.clone()
-        })
-        .unwrap_or_else(|| format!("{}/", origin(req)));
-    let errors = serde_json::json!([{ "message": message, "key": key }]).to_string();
-    let encoded: String = url::form_urlencoded::byte_serialize(errors.as_bytes()).collect();
-    let sep = if target.contains('?') { '&' } else { '?' };
+    let location = join_error_location(v, &format!("{}/", origin(req)), p, key, message);
     HttpResponse::Found()
-        .insert_header((header::LOCATION, format!("{target}{sep}errors={encoded}")))
+        .insert_header((header::LOCATION, location))
         .finish()
 }
 
+/// The Location of a join error redirect, as bbb-web's
+/// `respondWithRedirect` builds it: the join request's `errorRedirectUrl`
+/// (2.7+), else the join request's `logoutURL` (its `%%MEETINGID%%`,
+/// `%%USERID%%`, `%%USERNAME%%` cleared, as 3.0's `subLogoutParams(…, "",
+/// "", "")`), else the server's default logout URL (`default`: the server
+/// URL). Not the meeting's logoutURL from create. `errors=` plus the JSON
+/// array `[{"message":…,"key":…}]` (org.json's order, as seen from live
+/// servers) is appended to the target's query, and the query is rebuilt
+/// the way `java.net.URI`'s five-argument constructor quotes it: see
+/// [`java_uri_query`].
+fn join_error_location(
+    version: ServerVersion,
+    default_logout: &str,
+    p: &Params,
+    key: &str,
+    message: &str,
+) -> String {
+    let non_empty = |name: &str| p.get(name).filter(|s| !s.is_empty()).map(str::to_owned);
+    let target = non_empty("errorRedirectUrl")
+        .filter(|_| version.join_errors_as_xml())
+        .or_else(|| {
+            non_empty("logoutURL").map(|u| {
+                u.replace("%%MEETINGID%%", "")
+                    .replace("%%USERID%%", "")
+                    .replace("%%USERNAME%%", "")
+            })
+        })
+        .unwrap_or_else(|| default_logout.to_owned());
+    let errors = serde_json::json!([{ "message": message, "key": key }]).to_string();
+    let (rest, fragment) = match target.split_once('#') {
+        Some((r, f)) => (r, Some(f)),
+        None => (target.as_str(), None),
+    };
+    let (base, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
+    };
+    // URI.getQuery() decodes the old query; the constructor quotes it again.
+    let query = match query {
+        Some(q) => format!("{}&errors={errors}", percent_decode(q)),
+        None => format!("errors={errors}"),
+    };
+    let mut out = format!("{base}?{}", java_uri_query(&query));
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(&java_uri_query(&percent_decode(f)));
+    }
+    out
+}
+
+/// Quotes a decoded query like `java.net.URI`'s multi-argument
+/// constructors: ASCII letters and digits, the marks `-_.!~*'()` and the
+/// reserved `;/?:@&=+$,[]` stay, every other byte becomes `%XX`
+/// (uppercase). So `[`, `]`, `:` and `,` of the JSON stay literal and a
+/// space is `%20`: `?errors=[%7B%22message%22:%22You%20can%20not…%22,…%7D]`
+/// as in issue #20178. (Java keeps non-ASCII letters unquoted; they are
+/// percent-encoded as UTF-8 here, as `URI.toASCIIString` would.)
+pub(super) fn java_uri_query(decoded: &str) -> String {
+    let mut out = String::with_capacity(decoded.len() + 16);
+    for b in decoded.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!~*'();/?:@&=+$,[]".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `%XX` decoding as `java.net.URI.getQuery()` does it (no `+` rule).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+            if let Ok(b) = u8::from_str_radix(hex, 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 fn join(sim: &Shared, req: &HttpRequest, p: &Params) -> HttpResponse {
-    let err = |key: &str, msg: &str| join_error(sim, req, p, key, msg);
+    use JoinStage::{Controller, Validation};
+    let err = |stage: JoinStage, key: &str, msg: &str| join_error(sim, req, p, stage, key, msg);
+    let v = sim.config.version;
     let Some(id) = p.get("meetingID").filter(|s| !s.is_empty()) else {
-        return err("missingParamMeetingID", MSG_MISSING_ID);
+        return err(Validation, "missingParamMeetingID", MSG_MISSING_ID);
     };
     let full_name = p.get("fullName").unwrap_or("").trim().to_owned();
     if full_name.is_empty() {
-        return err("missingParamFullName", "You must provide your name");
+        return err(
+            Validation,
+            "missingParamFullName",
+            "You must provide your name",
+        );
     }
     let mut st = sim.lock();
     let Some(m) = st.find_key(id).and_then(|k| st.meetings.get(&k)) else {
         drop(st);
-        return err("invalidMeetingIdentifier", MSG_NOT_FOUND);
+        return err(Validation, "invalidMeetingIdentifier", MSG_NOT_FOUND);
     };
     if m.forcibly_ended() {
         drop(st);
         return err(
+            Validation,
             "meetingForciblyEnded",
             "You can not join a meeting that has already been forcibly ended",
         );
@@ -522,36 +660,42 @@ fn join(sim: &Shared, req: &HttpRequest, p: &Params) -> HttpResponse {
         if ct.trim().parse::<i64>().ok() != Some(m.create_time) {
             drop(st);
             return err(
+                Controller,
                 "mismatchCreateTimeParam",
                 "The createTime parameter submitted mismatches with the current meeting.",
             );
         }
     }
     // Before 2.4 bbb-web knew no `role` parameter.
-    let role_param = p
-        .get("role")
-        .filter(|_| sim.config.version >= ServerVersion::V2_4);
+    let role_param = p.get("role").filter(|_| v >= ServerVersion::V2_4);
     let role = match role_param.and_then(|r| r.parse::<Role>().ok()) {
         Some(r) => r,
         None => match p.get("password") {
             Some(pw) if pw == m.moderator_pw => Role::Moderator,
             Some(pw) if pw == m.attendee_pw => Role::Viewer,
-            Some(_) => {
-                drop(st);
-                return err("Params required", "You must enter a valid password");
-            }
-            None => {
+            // ≤ 2.3: one key for a wrong and a missing password, redirected
+            // like every join error of that controller.
+            _ if v < ServerVersion::V2_4 => {
                 drop(st);
                 return err(
-                    "Params required",
-                    "You must either send the valid role of the user, or the password, sould the meeting has one.",
+                    Validation,
+                    "invalidPassword",
+                    "You either did not supply a password or the password supplied is neither the attendee or moderator password for this conference.",
                 );
             }
+            // 2.4+: the controller renders XML itself, even for browsers.
+            Some(_) => return failed("Params required", "You must enter a valid password"),
+            None => return failed(
+                "Params required",
+                "You must either send the valid role of the user, or the password, sould the meeting has one.",
+            ),
         },
     };
-    if m.max_users > 0 && m.attendees.len() >= m.max_users as usize {
+    let user_param = p.get("userID").filter(|s| !s.is_empty());
+    if m.is_full_for(user_param) {
         drop(st);
         return err(
+            Controller,
             "maxParticipantsReached",
             "The number of participants allowed for this meeting has been reached.",
         );

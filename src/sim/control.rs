@@ -281,6 +281,8 @@ pub(crate) async fn get_state(sim: web::Data<Shared>) -> HttpResponse {
                 "running": m.running(),
                 "hasUserJoined": m.has_user_joined,
                 "hasBeenForciblyEnded": m.forcibly_ended(),
+                "logoutURL": m.logout_url,
+                "maxUsers": m.max_users,
                 "metadata": m.metadata,
                 "attendees": m.attendees.iter().map(|a| serde_json::json!({
                     "userID": a.user_id,
@@ -327,5 +329,20 @@ pub(crate) async fn put_faults(body: web::Bytes, sim: web::Data<Shared>) -> Http
 /// `DELETE /sim/faults`.
 pub(crate) async fn delete_faults(sim: web::Data<Shared>) -> HttpResponse {
     sim.set_faults(Faults::none());
+    HttpResponse::NoContent().finish()
+}
+
+/// `GET /sim/stats` → `{"calls": {"create": 1, …}, "total": N}`: the BBB API
+/// requests counted since the start or the last reset (see
+/// [`super::SimServer::calls`]).
+pub(crate) async fn get_stats(sim: web::Data<Shared>) -> HttpResponse {
+    let calls = sim.call_counts();
+    let total: u64 = calls.values().sum();
+    HttpResponse::Ok().json(serde_json::json!({ "calls": calls, "total": total }))
+}
+
+/// `POST /sim/stats/reset` → 204: every counter back to zero.
+pub(crate) async fn reset_stats(sim: web::Data<Shared>) -> HttpResponse {
+    sim.reset_calls();
     HttpResponse::NoContent().finish()
 }

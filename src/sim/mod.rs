@@ -21,10 +21,23 @@
 //!   `noRecordings`: the sim records nothing); `GET` for join. Other calls:
 //!   FAILED `unsupportedRequest`. A parameter given both in the URL query and
 //!   in a POST form body is a `checksumError` (as bbb-web 3.0).
-//! - Join errors are XML with `redirect=false` on 2.7+; on older versions,
-//!   and without `redirect=false`, a 302 to `errorRedirectUrl` (2.7+), the
-//!   meeting's logoutURL or the server root with `?errors=<JSON>`. Before 2.4
-//!   `role` is ignored (password join only).
+//! - Join errors as bbb-web's ApiController `join` sends them (2.7/3.0
+//!   source: `validateRequest`, `invalid`, `respondWithRedirect`): checksum,
+//!   missing meetingID/fullName, unknown and forcibly ended meetings fail
+//!   validation and are always a 302, also with `redirect=false`;
+//!   `mismatchCreateTimeParam` and `maxParticipantsReached` are XML with
+//!   `redirect=false` on 2.7+ and a 302 otherwise (every error is a 302
+//!   before 2.7). The 302 goes to `errorRedirectUrl` (2.7+), else the join
+//!   request's `logoutURL`, else the server root, with
+//!   `errors=[{"message":…,"key":…}]` quoted like `java.net.URI`. A wrong or
+//!   missing password is XML `Params required` on 2.4+ (the controller
+//!   renders it itself), `invalidPassword` as a 302 before. Before 2.4
+//!   `role` is ignored (password join only). `maxParticipants` counts every
+//!   connected user (moderators too) once per userID; a userID already
+//!   connected may rejoin.
+//! - create honours `meetingExpireIfNoUserJoinedInMinutes` and
+//!   `meetingExpireWhenLastUserLeftInMinutes` on 2.5+ (whole minutes; the
+//!   server defaults otherwise).
 //!
 //! Simulated client:
 //! - `GET /html5client/join?sessionToken=T`: the browser connects; the user
@@ -39,10 +52,19 @@
 //! - `DELETE /sim/meetings/{meetingID}/users/{userID}` → 204, or 404.
 //! - `GET /sim/state` → `{"server", "meetings": [{meetingID, name,
 //!   internalMeetingID, createTime, running, hasUserJoined,
-//!   hasBeenForciblyEnded, metadata, attendees: [{userID, fullName, role,
+//!   hasBeenForciblyEnded, logoutURL (from create, or null), maxUsers, metadata, attendees: [{userID, fullName, role,
 //!   listenOnly, voice, video, clientType}]}], "pendingSessions", "version",
 //!   "faults"}`.
 //!
+//!
+//! Call counters (for tests and benchmarks: "1 create, 0 BBB calls on a
+//! warm join"):
+//! - `GET /sim/stats` → `{"calls": {"create": 1, "join": 3, …}, "total": 4}`:
+//!   every BBB API request received, by call name (`apiVersion` = the API
+//!   root), also those answered by a fault or a checksum error.
+//! - `POST /sim/stats/reset` → 204, every counter back to zero.
+//! - Rust: [`SimServer::calls`], [`SimServer::call_counts`],
+//!   [`SimServer::total_calls`], [`SimServer::reset_calls`].
 //!
 //! Fault injection (per server, at run time; only BBB API requests are
 //! affected, never `/sim/…`, so faults can always be cleared again):
@@ -55,19 +77,24 @@
 //!   `checksumError` (answers as if the secret were wrong). `latencyMs` is
 //!   added before answering (also combined with a failure). `calls` limits
 //!   both to these API calls (`apiVersion` = the API root); empty = all.
+//!   So `{"latencyMs": 500, "calls": ["create"]}` makes create slow and
+//!   nothing else (the cold-storm benchmark).
 //! - `DELETE /sim/faults` clears them → 204.
 //! - Rust: [`SimServer::set_faults`], [`SimServer::clear_faults`],
 //!   [`SimServer::faults`].
 //!
-//! Lifecycle: a meeting nobody joined is removed after
-//! [`SimConfig::empty_meeting_timeout`], one whose last user left after
-//! [`SimConfig::last_user_left_timeout`]; both are checked lazily on every
+//! Lifecycle: a meeting nobody joined is removed after its
+//! `meetingExpireIfNoUserJoinedInMinutes` (default
+//! [`SimConfig::empty_meeting_timeout`]), one whose last user left after its
+//! `meetingExpireWhenLastUserLeftInMinutes` (default
+//! [`SimConfig::last_user_left_timeout`]); both are checked lazily on every
 //! request. Tests move the lifecycle clock with [`SimServer::advance_clock`]
 //! instead of sleeping. `end` disconnects everybody and marks the meeting forcibly
 //! ended (`hasBeenForciblyEnded=true`, `endTime` set, join refused with
 //! `meetingForciblyEnded`, create starts a new session); it is removed after
 //! [`SimConfig::ended_meeting_linger`].
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::{Mutex, MutexGuard};
@@ -146,6 +173,8 @@ pub(crate) struct Shared {
     pub(crate) config: SimConfig,
     state: Mutex<state::SimState>,
     faults: Mutex<Faults>,
+    /// BBB API requests received, by call name.
+    calls: Mutex<BTreeMap<String, u64>>,
 }
 
 impl Shared {
@@ -153,11 +182,7 @@ impl Shared {
     /// lazy expiry rules.
     pub(crate) fn lock(&self) -> MutexGuard<'_, state::SimState> {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        st.expire(
-            self.config.empty_meeting_timeout,
-            self.config.last_user_left_timeout,
-            self.config.ended_meeting_linger,
-        );
+        st.expire(self.config.ended_meeting_linger);
         st
     }
 
@@ -165,11 +190,36 @@ impl Shared {
     pub(crate) fn advance(&self, by: Duration) {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         st.advance(by);
-        st.expire(
-            self.config.empty_meeting_timeout,
-            self.config.last_user_left_timeout,
-            self.config.ended_meeting_linger,
-        );
+        st.expire(self.config.ended_meeting_linger);
+    }
+
+    /// The server-wide lifecycle defaults new meetings start with.
+    pub(crate) fn lifecycle(&self) -> state::Lifecycle {
+        state::Lifecycle {
+            no_user_joined: self.config.empty_meeting_timeout,
+            last_user_left: self.config.last_user_left_timeout,
+        }
+    }
+
+    /// Counts one BBB API request for `call` (see [`SimServer::calls`]).
+    pub(crate) fn count_call(&self, call: &str) {
+        let mut calls = self.calls.lock().unwrap_or_else(|p| p.into_inner());
+        match calls.get_mut(call) {
+            Some(n) => *n += 1,
+            None => {
+                calls.insert(call.to_owned(), 1);
+            }
+        }
+    }
+
+    /// Every call counted since the start or the last reset.
+    pub(crate) fn call_counts(&self) -> BTreeMap<String, u64> {
+        self.calls.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Sets every counter back to zero.
+    pub(crate) fn reset_calls(&self) {
+        self.calls.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
     /// The current faults.
@@ -205,6 +255,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
             web::delete().to(control::delete_user),
         )
         .route("/sim/state", web::get().to(control::get_state))
+        .route("/sim/stats", web::get().to(control::get_stats))
+        .route("/sim/stats/reset", web::post().to(control::reset_stats))
         .route("/sim/faults", web::get().to(control::get_faults))
         .route("/sim/faults", web::put().to(control::put_faults))
         .route("/sim/faults", web::post().to(control::put_faults))
@@ -242,6 +294,7 @@ impl SimServer {
             config,
             state: Mutex::new(state::SimState::default()),
             faults: Mutex::new(Faults::none()),
+            calls: Mutex::new(BTreeMap::new()),
         });
         let data = shared.clone();
         let server = HttpServer::new(move || App::new().app_data(data.clone()).configure(routes))
@@ -316,6 +369,31 @@ impl SimServer {
         self.shared.faults()
     }
 
+    /// How many BBB API requests named `call` this server received since it
+    /// started or since [`SimServer::reset_calls`]: `create`, `join`,
+    /// `getMeetings`, `getMeetingInfo`, `isMeetingRunning`, `end`,
+    /// `getRecordings`, `apiVersion` (the API root), or any other name a
+    /// client asked for. Every request counts, also one that a fault or a
+    /// checksum error answers; `/sim/…` and `/html5client/…` never do.
+    pub fn calls(&self, call: &str) -> u64 {
+        self.shared.call_counts().get(call).copied().unwrap_or(0)
+    }
+
+    /// Every counter that is not zero, by call name (see [`SimServer::calls`]).
+    pub fn call_counts(&self) -> BTreeMap<String, u64> {
+        self.shared.call_counts()
+    }
+
+    /// The sum of all counters.
+    pub fn total_calls(&self) -> u64 {
+        self.shared.call_counts().values().sum()
+    }
+
+    /// Rust twin of `POST /sim/stats/reset`: every counter back to zero.
+    pub fn reset_calls(&self) {
+        self.shared.reset_calls();
+    }
+
     /// Moves the simulator's lifecycle clock forward by `by` and applies
     /// the expiry rules at once, as if that much time had passed: tests
     /// expire empty, abandoned and ended meetings without sleeping. Only
@@ -342,28 +420,36 @@ pub fn sample_get_meetings_xml(meetings: usize, attendees: usize) -> String {
     let mut st = state::SimState::default();
     for i in 0..meetings {
         let id = format!("room-{i:04}");
-        let (_, _) = st.create(state::NewMeeting {
-            meeting_id: id.clone(),
-            name: format!("Kernel Summit & Friends <{i}> – Jörg's room"),
-            attendee_pw: Some("ap".into()),
-            moderator_pw: Some("mp".into()),
-            voice_bridge: None,
-            dial_number: None,
-            duration: 0,
-            max_users: 0,
-            record: i % 2 == 0,
-            logout_url: None,
-            metadata: [
-                ("bbb-origin".to_owned(), "hallway".to_owned()),
-                ("hallway-room".to_owned(), id.clone()),
-                (
-                    "endcallbackurl".to_owned(),
-                    "https://portal.example.org/ended?room=1&x=2".to_owned(),
-                ),
-            ]
-            .into_iter()
-            .collect(),
-        });
+        let (_, _) = st.create(
+            state::NewMeeting {
+                meeting_id: id.clone(),
+                name: format!("Kernel Summit & Friends <{i}> – Jörg's room"),
+                attendee_pw: Some("ap".into()),
+                moderator_pw: Some("mp".into()),
+                voice_bridge: None,
+                dial_number: None,
+                duration: 0,
+                max_users: 0,
+                record: i % 2 == 0,
+                logout_url: None,
+                expire_if_no_user_joined: None,
+                expire_when_last_user_left: None,
+                metadata: [
+                    ("bbb-origin".to_owned(), "hallway".to_owned()),
+                    ("hallway-room".to_owned(), id.clone()),
+                    (
+                        "endcallbackurl".to_owned(),
+                        "https://portal.example.org/ended?room=1&x=2".to_owned(),
+                    ),
+                ]
+                .into_iter()
+                .collect(),
+            },
+            state::Lifecycle {
+                no_user_joined: Duration::from_secs(300),
+                last_user_left: Duration::from_secs(60),
+            },
+        );
         for j in 0..attendees {
             st.connect(
                 &id,

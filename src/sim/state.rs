@@ -48,6 +48,11 @@ pub(crate) struct SimMeeting {
     pub max_users: u32,
     pub record: bool,
     pub logout_url: Option<String>,
+    /// Removal if nobody joined (`meetingExpireIfNoUserJoinedInMinutes`).
+    pub expire_if_no_user_joined: Duration,
+    /// Removal after the last user left
+    /// (`meetingExpireWhenLastUserLeftInMinutes`).
+    pub expire_when_last_user_left: Duration,
     pub has_user_joined: bool,
     pub attendees: Vec<SimAttendee>,
     pub metadata: BTreeMap<String, String>,
@@ -72,6 +77,23 @@ impl SimMeeting {
 
     pub fn count(&self, f: impl Fn(&SimAttendee) -> bool) -> usize {
         self.attendees.iter().filter(|a| f(a)).count()
+    }
+
+    /// True if a join as `user_id` would exceed `maxParticipants`, by
+    /// bbb-web 3.0's `hasReachedMaxParticipants`: 0 disables the limit;
+    /// everybody connected counts (moderators too), once per distinct
+    /// external userID; a userID already connected may rejoin. Users who
+    /// only called join and have not connected yet do not count.
+    pub fn is_full_for(&self, user_id: Option<&str>) -> bool {
+        if self.max_users == 0 {
+            return false;
+        }
+        if user_id.is_some_and(|u| self.attendees.iter().any(|a| a.user_id == u)) {
+            return false;
+        }
+        let unique: std::collections::BTreeSet<&str> =
+            self.attendees.iter().map(|a| a.user_id.as_str()).collect();
+        unique.len() >= self.max_users as usize
     }
 }
 
@@ -98,7 +120,20 @@ pub(crate) struct NewMeeting {
     pub max_users: u32,
     pub record: bool,
     pub logout_url: Option<String>,
+    /// Per-meeting expiry (BBB 2.5+ create parameters); `None` = the
+    /// server default.
+    pub expire_if_no_user_joined: Option<Duration>,
+    pub expire_when_last_user_left: Option<Duration>,
     pub metadata: BTreeMap<String, String>,
+}
+
+/// Server-wide lifecycle defaults (bigbluebutton.properties).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Lifecycle {
+    /// `meetingExpireIfNoUserJoinedInMinutes` default.
+    pub no_user_joined: Duration,
+    /// `meetingExpireWhenLastUserLeftInMinutes` default.
+    pub last_user_left: Duration,
 }
 
 /// Outcome of a create on an existing meetingID.
@@ -148,10 +183,11 @@ impl SimState {
         self.skew += by;
     }
 
-    /// Drops meetings nobody joined within `empty`, whose last user left
-    /// more than `last_left` ago, or that ended more than `linger` ago.
-    /// Called lazily on every request.
-    pub fn expire(&mut self, empty: Duration, last_left: Duration, linger: Duration) {
+    /// Drops meetings nobody joined within their
+    /// `expire_if_no_user_joined`, whose last user left more than their
+    /// `expire_when_last_user_left` ago, or that ended more than `linger`
+    /// ago. Called lazily on every request.
+    pub fn expire(&mut self, linger: Duration) {
         let now = self.now();
         let gone: Vec<String> = self
             .meetings
@@ -164,8 +200,8 @@ impl SimState {
                     return false;
                 }
                 match (m.has_user_joined, m.last_left_at) {
-                    (false, _) => now.duration_since(m.created_at) >= empty,
-                    (true, Some(t)) => now.duration_since(t) >= last_left,
+                    (false, _) => now.duration_since(m.created_at) >= m.expire_if_no_user_joined,
+                    (true, Some(t)) => now.duration_since(t) >= m.expire_when_last_user_left,
                     (true, None) => false,
                 }
             })
@@ -211,7 +247,7 @@ impl SimState {
 
     /// Creates a meeting or decides between duplicateWarning/idNotUnique.
     /// A create on a forcibly ended meeting starts a new session.
-    pub fn create(&mut self, req: NewMeeting) -> (CreateOutcome, SimMeeting) {
+    pub fn create(&mut self, req: NewMeeting, defaults: Lifecycle) -> (CreateOutcome, SimMeeting) {
         if self
             .meetings
             .get(&req.meeting_id)
@@ -257,6 +293,12 @@ impl SimState {
             max_users: req.max_users,
             record: req.record,
             logout_url: req.logout_url,
+            expire_if_no_user_joined: req
+                .expire_if_no_user_joined
+                .unwrap_or(defaults.no_user_joined),
+            expire_when_last_user_left: req
+                .expire_when_last_user_left
+                .unwrap_or(defaults.last_user_left),
             has_user_joined: false,
             attendees: Vec::new(),
             metadata: req.metadata,

@@ -310,16 +310,11 @@ async fn join_redirect_false_returns_xml_and_viewer_by_password() {
     assert!(
         matches!(err, ResponseError::Failed { ref key, .. } if key.as_str() == "Params required")
     );
-    // Blank name.
+    // Blank name: a validation error, redirected even with redirect=false.
     let url = e.join_url(&join_req("r-xml", "   ", Role::Viewer, false));
-    let err = parse_join(&get_text(&url).await).expect_err("blank name");
-    assert!(matches!(
-        err,
-        ResponseError::Failed {
-            key: ApiErrorKey::MissingParamFullName,
-            ..
-        }
-    ));
+    let resp = raw_http().get(&url).send().await.expect("join");
+    assert_eq!(resp.status().as_u16(), 302);
+    assert_eq!(answer_key(resp).await, "missingParamFullName");
     sim.stop().await;
 }
 
@@ -343,64 +338,166 @@ async fn stale_create_time_refused() {
     sim.stop().await;
 }
 
-#[tokio::test]
-async fn unknown_meeting_join_refused_xml_and_redirect() {
-    let sim = start().await;
-    let e = ep(&sim, ChecksumAlgorithm::Sha1);
-    let err =
-        parse_join(&get_text(&e.join_url(&join_req("nope", "Ada", Role::Viewer, false))).await)
-            .expect_err("unknown");
-    assert!(matches!(
-        err,
-        ResponseError::Failed {
-            key: ApiErrorKey::InvalidMeetingIdentifier,
-            ..
-        }
-    ));
+/// The Location of a 302 answer.
+fn location(resp: &reqwest::Response) -> String {
+    assert_eq!(resp.status().as_u16(), 302, "not a redirect");
+    resp.headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("location")
+        .to_owned()
+}
 
-    let resp = raw_http()
-        .get(e.join_url(&join_req("nope", "Ada", Role::Viewer, true)))
-        .send()
-        .await
-        .expect("join");
-    assert_eq!(resp.status().as_u16(), 302);
-    let loc = url::Url::parse(
-        resp.headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .expect("location"),
-    )
-    .expect("location url");
-    assert_eq!(loc.path(), "/");
-    let errors = loc
+/// The decoded `errors=` JSON of a join error Location.
+fn errors_of(loc: &str) -> serde_json::Value {
+    let url = url::Url::parse(loc).expect("location url");
+    let raw = url
         .query_pairs()
         .find(|(k, _)| k == "errors")
         .map(|(_, v)| v.into_owned())
         .expect("errors=");
-    let v: serde_json::Value = serde_json::from_str(&errors).expect("json");
-    assert_eq!(v[0]["key"], "invalidMeetingIdentifier");
-    assert_eq!(v[0]["message"], "A meeting with that ID does not exist");
+    serde_json::from_str(&raw).expect("json")
+}
 
-    // With a logoutURL the error goes there.
-    let c = client();
-    let mut r = room("r-logout");
-    r.logout_url = Some("https://portal.example.org/bye?x=1".into());
-    c.create(&e, &r).await.expect("create");
-    let mut j = join_req("r-logout", "Ada", Role::Viewer, true);
-    j.create_time = Some(1);
-    let resp = raw_http().get(e.join_url(&j)).send().await.expect("join");
-    let loc = resp
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .expect("location")
-        .to_owned();
-    assert!(
-        loc.starts_with("https://portal.example.org/bye?x=1&errors=%5B%7B"),
-        "{loc}"
-    );
-    assert!(loc.contains("mismatchCreateTimeParam"));
+/// An unknown meeting fails bbb-web's validation: a 302 even with
+/// redirect=false (3.0 ApiController `join`: `invalid(…, REDIRECT_RESPONSE,
+/// errorRedirectUrl)` before `redirect` is read), to the server root.
+#[tokio::test]
+async fn unknown_meeting_join_is_always_redirected() {
+    let sim = start().await;
+    let e = ep(&sim, ChecksumAlgorithm::Sha1);
+    for redirect in [false, true] {
+        let resp = raw_http()
+            .get(e.join_url(&join_req("nope", "Ada", Role::Viewer, redirect)))
+            .send()
+            .await
+            .expect("join");
+        let loc = location(&resp);
+        assert!(
+            loc.starts_with(&format!("http://127.0.0.1:{}/?errors=", sim.port())),
+            "{loc}"
+        );
+        let v = errors_of(&loc);
+        assert_eq!(v[0]["key"], "invalidMeetingIdentifier");
+        assert_eq!(v[0]["message"], "A meeting with that ID does not exist");
+    }
     sim.stop().await;
+}
+
+/// The errors= value is quoted like java.net.URI: byte for byte the
+/// Location a live 2.7 server sent in bigbluebutton issue #20178
+/// (`[`, `]`, `:` and `,` literal, `%20` for a space, message before key).
+#[tokio::test]
+async fn join_error_location_matches_live_bbb_bytes() {
+    let sim = start().await;
+    let e = ep(&sim, ChecksumAlgorithm::Sha1);
+    let c = client();
+    c.create(&e, &room("r-ended")).await.expect("create");
+    c.end(&e, "r-ended").await.expect("end");
+    let resp = raw_http()
+        .get(e.join_url(&join_req("r-ended", "Ada", Role::Viewer, true)))
+        .send()
+        .await
+        .expect("join");
+    let loc = location(&resp);
+    let origin = format!("http://127.0.0.1:{}", sim.port());
+    assert_eq!(
+        loc.strip_prefix(&origin),
+        Some("/?errors=[%7B%22message%22:%22You%20can%20not%20join%20a%20meeting%20that%20has%20already%20been%20forcibly%20ended%22,%22key%22:%22meetingForciblyEnded%22%7D]")
+    );
+    sim.stop().await;
+}
+
+/// Where a refused browser join goes, per version: 2.7+ to errorRedirectUrl,
+/// else (and always before 2.7) to the join's logoutURL, else the server
+/// root; never to the meeting's logoutURL from create. The target's query
+/// is decoded and re-quoted (java.net.URI), `errors=` appended with `&`.
+#[tokio::test]
+async fn join_errors_go_to_error_redirect_url_or_join_logout_url() {
+    for version in [
+        ServerVersion::V3_0,
+        ServerVersion::V2_7,
+        ServerVersion::V2_6,
+    ] {
+        let sim = start_with(sim_version(version)).await;
+        let e = ep(&sim, ChecksumAlgorithm::Sha256);
+        let c = client();
+        let mut r = room("r-back");
+        r.logout_url = Some("https://portal.example.org/meeting-logout".into());
+        let created = c.create(&e, &r).await.expect("create");
+        let origin = format!("http://127.0.0.1:{}", sim.port());
+        let join = |redirect: bool, extra: Vec<(String, String)>| {
+            let mut j = join_req("r-back", "Ada", Role::Viewer, redirect);
+            j.create_time = Some(created.create_time - 1);
+            j.extra = extra;
+            e.join_url(&j)
+        };
+        let back = "https://portal.example.org/rooms/r1/back?t=a%2Fb&n=1".to_owned();
+        let logout = "https://portal.example.org/bye".to_owned();
+        let both = vec![
+            ("errorRedirectUrl".to_owned(), back.clone()),
+            ("logoutURL".to_owned(), logout.clone()),
+        ];
+        // Stale createTime, browser join.
+        let resp = raw_http()
+            .get(join(true, both.clone()))
+            .send()
+            .await
+            .expect("join");
+        let loc = location(&resp);
+        if version.join_errors_as_xml() {
+            assert!(
+                loc.starts_with(
+                    "https://portal.example.org/rooms/r1/back?t=a/b&n=1&errors=[%7B%22message%22:"
+                ),
+                "{version}: {loc}"
+            );
+        } else {
+            assert!(
+                loc.starts_with("https://portal.example.org/bye?errors=[%7B"),
+                "{version}: {loc}"
+            );
+        }
+        assert_eq!(errors_of(&loc)[0]["key"], "mismatchCreateTimeParam");
+        // Only logoutURL: there on every version.
+        let only_logout = vec![("logoutURL".to_owned(), logout.clone())];
+        let loc = location(
+            &raw_http()
+                .get(join(true, only_logout))
+                .send()
+                .await
+                .expect("join"),
+        );
+        assert!(
+            loc.starts_with("https://portal.example.org/bye?errors="),
+            "{loc}"
+        );
+        // Neither: the server root, not the meeting's logoutURL.
+        let loc = location(
+            &raw_http()
+                .get(join(true, vec![]))
+                .send()
+                .await
+                .expect("join"),
+        );
+        assert!(
+            loc.starts_with(&format!("{origin}/?errors=")),
+            "{version}: {loc}"
+        );
+        // redirect=false: XML on 2.7+, the same redirect before.
+        let resp = raw_http()
+            .get(join(false, both))
+            .send()
+            .await
+            .expect("join");
+        if version.join_errors_as_xml() {
+            assert_eq!(resp.status().as_u16(), 200);
+            assert_eq!(answer_key(resp).await, "mismatchCreateTimeParam");
+        } else {
+            assert!(location(&resp).starts_with("https://portal.example.org/bye?errors="));
+        }
+        sim.stop().await;
+    }
 }
 
 #[tokio::test]
@@ -1297,9 +1394,17 @@ async fn join_check_on_xml_and_redirect_versions() {
         let e = ep(&sim, ChecksumAlgorithm::Sha256);
         let c = client();
         assert_eq!(c.server_version(&e).await.expect("detect"), version);
-        // The raw behaviour differs...
-        let url = e.join_url(&join_req("nope", "Ada", Role::Viewer, false));
-        let status = raw_http().get(&url).send().await.expect("join").status();
+        // The raw behaviour differs (a stale createTime is XML with
+        // redirect=false on 2.7+, a redirect before)...
+        let created = c.create(&e, &room("r-raw")).await.expect("create");
+        let mut stale = join_req("r-raw", "Ada", Role::Viewer, false);
+        stale.create_time = Some(created.create_time - 1);
+        let status = raw_http()
+            .get(e.join_url(&stale))
+            .send()
+            .await
+            .expect("join")
+            .status();
         assert_eq!(
             status.as_u16(),
             if version.join_errors_as_xml() {
@@ -1308,7 +1413,11 @@ async fn join_check_on_xml_and_redirect_versions() {
                 302
             }
         );
-        // ...the typed error does not.
+        // ...an unknown meeting is a redirect everywhere...
+        let url = e.join_url(&join_req("nope", "Ada", Role::Viewer, false));
+        let status = raw_http().get(&url).send().await.expect("join").status();
+        assert_eq!(status.as_u16(), 302, "{version}");
+        // ...the typed error does not differ.
         let err = c
             .join_check(&e, &join_req("nope", "Ada", Role::Viewer, true))
             .await
@@ -1348,7 +1457,8 @@ async fn version_detection_and_join_style() {
     let role_url = e.join_url_with(&j, JoinStyle::Role);
     assert!(role_url.contains("role=MODERATOR"));
     let resp = raw_http().get(&role_url).send().await.expect("join");
-    assert_eq!(answer_key(resp).await, "Params required");
+    assert_eq!(resp.status().as_u16(), 302);
+    assert_eq!(answer_key(resp).await, "invalidPassword");
     // ...the detected (password) style works.
     j.password = created.moderator_pw.clone();
     let url = c.join_url(&e, &j).await.expect("url");
@@ -1475,4 +1585,300 @@ async fn get_recordings_no_recordings() {
         assert_eq!(strip(&body), strip(&fx), "byte-identical modulo line ends");
     }
     sim.stop().await;
+}
+
+/// A signed create with extra parameters the typed client does not send.
+async fn create_with(e: &Endpoint, id: &str, extra: &[(&str, &str)]) -> String {
+    let mut params = vec![("meetingID", id), ("name", "Extra room")];
+    params.extend_from_slice(extra);
+    get_text(&e.signed_url("create", &params)).await
+}
+
+/// Every BBB API request is counted by name, also one a checksum error or
+/// a fault answers; `/sim/…` and the client pages are not; reset zeroes.
+#[tokio::test]
+async fn calls_are_counted_by_name_and_reset() {
+    let sim = start().await;
+    let e = ep(&sim, ChecksumAlgorithm::Sha1);
+    let c = client();
+    assert_eq!(sim.total_calls(), 0);
+    let created = c.create(&e, &room("r-count")).await.expect("create");
+    c.create(&e, &room("r-count")).await.expect("duplicate");
+    c.get_meetings(&e).await.expect("list");
+    let mut j = join_req("r-count", "Ada", Role::Viewer, true);
+    j.create_time = Some(created.create_time);
+    let resp = raw_http().get(e.join_url(&j)).send().await.expect("join");
+    // The client page the join redirects to is not an API call.
+    get_text(&location(&resp)).await;
+    get_text(&format!("{}/", http(&sim))).await;
+    let tampered = e
+        .signed_url("getMeetingInfo", &[("meetingID", "r-count")])
+        .replace("r-count", "r-other");
+    get_text(&tampered).await;
+    sim.set_faults(Faults::failure(Failure::Http500).for_calls(["isMeetingRunning"]));
+    assert!(c.is_meeting_running(&e, "r-count").await.is_err());
+    get_text(&format!("{}/sim/state", http(&sim))).await;
+    let expected: std::collections::BTreeMap<String, u64> = [
+        ("create", 2),
+        ("getMeetings", 1),
+        ("join", 1),
+        ("getMeetingInfo", 1),
+        ("isMeetingRunning", 1),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    assert_eq!(sim.call_counts(), expected);
+    assert_eq!(sim.calls("create"), 2);
+    assert_eq!(sim.calls("end"), 0);
+    assert_eq!(sim.total_calls(), 6);
+    // Over HTTP.
+    let stats: serde_json::Value = raw_http()
+        .get(format!("{}/sim/stats", http(&sim)))
+        .send()
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(stats["calls"]["create"], 2);
+    assert_eq!(stats["calls"]["join"], 1);
+    assert_eq!(stats["total"], 6);
+    let r = raw_http()
+        .post(format!("{}/sim/stats/reset", http(&sim)))
+        .send()
+        .await
+        .expect("reset");
+    assert_eq!(r.status().as_u16(), 204);
+    assert!(sim.call_counts().is_empty());
+    let stats: serde_json::Value = raw_http()
+        .get(format!("{}/sim/stats", http(&sim)))
+        .send()
+        .await
+        .expect("stats")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(stats, serde_json::json!({"calls": {}, "total": 0}));
+    // The API root counts as apiVersion; the Rust reset works too.
+    c.api_version(&e).await.expect("root");
+    assert_eq!(sim.calls("apiVersion"), 1);
+    sim.reset_calls();
+    assert_eq!(sim.total_calls(), 0);
+    sim.stop().await;
+}
+
+/// meetingExpireIfNoUserJoinedInMinutes / meetingExpireWhenLastUserLeftInMinutes
+/// (create parameters since 2.5) replace the server defaults per meeting;
+/// a 2.4 server ignores them.
+#[tokio::test]
+async fn per_meeting_expiry_on_create() {
+    let sim = start().await;
+    let e = ep(&sim, ChecksumAlgorithm::Sha1);
+    let c = client();
+    create_with(
+        &e,
+        "long-wait",
+        &[("meetingExpireIfNoUserJoinedInMinutes", "30")],
+    )
+    .await;
+    create_with(&e, "default-wait", &[]).await;
+    create_with(
+        &e,
+        "quick-leave",
+        &[("meetingExpireWhenLastUserLeftInMinutes", "10")],
+    )
+    .await;
+    let uid = sim
+        .add_user("quick-leave", "U", Role::Moderator, false, false, false)
+        .expect("user");
+    let ids = |ms: Vec<crate::bbb::Meeting>| -> Vec<String> {
+        ms.into_iter().map(|m| m.meeting_id).collect()
+    };
+    sim.advance_clock(Duration::from_secs(5 * 60));
+    // The default (5 min) removed default-wait; 30 min keeps long-wait.
+    assert_eq!(
+        ids(c.get_meetings(&e).await.expect("list")),
+        ["long-wait", "quick-leave"]
+    );
+    let r = raw_http()
+        .delete(format!(
+            "{}/sim/meetings/quick-leave/users/{uid}",
+            http(&sim)
+        ))
+        .send()
+        .await
+        .expect("leave");
+    assert_eq!(r.status().as_u16(), 204);
+    // 10 min after the last user left, not the default 1 min.
+    sim.advance_clock(Duration::from_secs(9 * 60));
+    assert_eq!(c.get_meetings(&e).await.expect("list").len(), 2);
+    sim.advance_clock(Duration::from_secs(60));
+    assert_eq!(ids(c.get_meetings(&e).await.expect("list")), ["long-wait"]);
+    sim.advance_clock(Duration::from_secs(15 * 60));
+    assert!(c.get_meetings(&e).await.expect("list").is_empty());
+    sim.stop().await;
+
+    // 2.4 knows no such parameter: the default applies.
+    let sim = start_with(sim_version(ServerVersion::V2_4)).await;
+    let e = ep(&sim, ChecksumAlgorithm::Sha1);
+    create_with(
+        &e,
+        "long-wait",
+        &[("meetingExpireIfNoUserJoinedInMinutes", "30")],
+    )
+    .await;
+    sim.advance_clock(Duration::from_secs(5 * 60));
+    assert!(c.get_meetings(&e).await.expect("list").is_empty());
+    sim.stop().await;
+}
+
+/// maxParticipants as bbb-web 3.0's hasReachedMaxParticipants: connected
+/// users count, moderators too (nobody is exempt), once per userID; a
+/// userID already connected may rejoin; a join that only got a URL does not
+/// take a seat.
+#[tokio::test]
+async fn max_participants_counts_everyone_connected() {
+    let sim = start().await;
+    let e = ep(&sim, ChecksumAlgorithm::Sha1);
+    let body = create_with(&e, "r-full", &[("maxParticipants", "2")]).await;
+    let created = parse_create(&body).expect("create");
+    let join = |name: &str, role: Role, user: &str, redirect: bool| {
+        let mut j = join_req("r-full", name, role, redirect);
+        j.create_time = Some(created.create_time);
+        j.user_id = Some(user.into());
+        e.join_url(&j)
+    };
+    // Three joins handed out before anyone connects: all succeed.
+    let urls: Vec<String> = ["u1", "u2", "u3"]
+        .iter()
+        .map(|u| join(u, Role::Viewer, u, false))
+        .collect();
+    let mut client_urls = Vec::new();
+    for u in &urls {
+        client_urls.push(parse_join(&get_text(u).await).expect("seat free").url);
+    }
+    // One viewer and one moderator connect: the meeting is full.
+    get_text(&client_urls[0]).await;
+    sim.add_user("r-full", "Mod", Role::Moderator, false, false, false)
+        .expect("moderator");
+    let err =
+        parse_join(&get_text(&join("Late", Role::Viewer, "u9", false)).await).expect_err("full");
+    assert_eq!(
+        err,
+        ResponseError::Failed {
+            key: ApiErrorKey::from_key("maxParticipantsReached"),
+            message: "The number of participants allowed for this meeting has been reached.".into()
+        }
+    );
+    // A moderator is refused as well.
+    let err = parse_join(&get_text(&join("Mod2", Role::Moderator, "m2", false)).await)
+        .expect_err("full for moderators");
+    assert!(
+        matches!(err, ResponseError::Failed { ref key, .. } if key.as_str() == "maxParticipantsReached")
+    );
+    // The browser join is redirected with the same key.
+    let resp = raw_http()
+        .get(join("Late", Role::Viewer, "u9", true))
+        .send()
+        .await
+        .expect("join");
+    assert_eq!(
+        errors_of(&location(&resp))[0]["key"],
+        "maxParticipantsReached"
+    );
+    // u1 is connected already: it may join again (a reload).
+    parse_join(&get_text(&join("u1 again", Role::Viewer, "u1", false)).await).expect("rejoin");
+    sim.stop().await;
+}
+
+/// A latency fault scoped to create (the cold-storm setting) slows create
+/// only: with 30 s latency against a 2 s client, create times out while
+/// getMeetings, join and isMeetingRunning answer at once.
+#[tokio::test]
+async fn latency_scoped_to_create() {
+    let sim = start().await;
+    let e = ep(&sim, ChecksumAlgorithm::Sha1);
+    let quick = BbbClient::new(Timeouts {
+        connect: Duration::from_secs(2),
+        total: Duration::from_secs(2),
+    })
+    .expect("client");
+    let created = quick.create(&e, &room("r-slow")).await.expect("create");
+    let r = raw_http()
+        .put(format!("{}/sim/faults", http(&sim)))
+        .header("content-type", "application/json")
+        .body(r#"{"latencyMs": 30000, "calls": ["create"]}"#)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(r.status().as_u16(), 200);
+    let err = quick
+        .create(&e, &room("r-slow2"))
+        .await
+        .expect_err("create is slow");
+    assert!(
+        err.to_string().contains("timed out") || err.to_string().contains("timeout"),
+        "{err}"
+    );
+    quick.get_meetings(&e).await.expect("getMeetings is fast");
+    assert!(!quick
+        .is_meeting_running(&e, "r-slow")
+        .await
+        .expect("isMeetingRunning is fast"));
+    let mut j = join_req("r-slow", "Ada", Role::Viewer, true);
+    j.create_time = Some(created.create_time);
+    quick.join_check(&e, &j).await.expect("join is fast");
+    sim.stop().await;
+}
+
+/// verify_query compares in constant time but still like bbb-web: upper
+/// case accepted, a difference in the first or the last hex digit refused,
+/// only configured algorithms (by length) accepted.
+#[test]
+fn checksum_compare_constant_time_and_algorithms() {
+    let query = "meetingID=abc&name=A+B";
+    let alg_sum = |alg| crate::bbb::checksum(alg, "create", query, SECRET);
+    let with = |sum: &str| format!("{query}&checksum={sum}");
+    let all = ChecksumAlgorithm::ALL;
+    for alg in all {
+        let sum = alg_sum(alg);
+        assert_eq!(
+            verify_query("create", &with(&sum), SECRET, &all),
+            ChecksumCheck::Ok
+        );
+        assert_eq!(
+            verify_query("create", &with(&sum.to_uppercase()), SECRET, &all),
+            ChecksumCheck::Ok
+        );
+        let flip = |c: char| if c == '0' { '1' } else { '0' };
+        let mut first: Vec<char> = sum.chars().collect();
+        first[0] = flip(first[0]);
+        let first: String = first.into_iter().collect();
+        let mut last: Vec<char> = sum.chars().collect();
+        let n = last.len() - 1;
+        last[n] = flip(last[n]);
+        let last: String = last.into_iter().collect();
+        for bad in [first, last, sum[..sum.len() - 1].to_owned()] {
+            assert_eq!(
+                verify_query("create", &with(&bad), SECRET, &all),
+                ChecksumCheck::Mismatch,
+                "{alg} {bad}"
+            );
+        }
+    }
+    // supportedChecksumAlgorithms=sha256 only: a valid SHA-1 or SHA-512 sum
+    // is refused, SHA-256 accepted.
+    let only = [ChecksumAlgorithm::Sha256];
+    for (alg, ok) in [
+        (ChecksumAlgorithm::Sha1, false),
+        (ChecksumAlgorithm::Sha256, true),
+        (ChecksumAlgorithm::Sha512, false),
+    ] {
+        assert_eq!(
+            verify_query("create", &with(&alg_sum(alg)), SECRET, &only) == ChecksumCheck::Ok,
+            ok,
+            "{alg}"
+        );
+    }
 }
