@@ -264,7 +264,7 @@ impl TestApp {
     }
 
     /// A second instance of the portal on the same configuration: the same database and
-    /// simulators, the same (pinned) clock, its own port, caches and HTTP client. What two
+    /// simulators, the same (pinned) clock, its own port and caches. What two
     /// instances behind a load balancer are.
     pub async fn another_instance(&self) -> Instance {
         let app = Application::build_with(
@@ -282,11 +282,6 @@ impl TestApp {
         Instance {
             address,
             state,
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .cookie_store(true)
-                .build()
-                .expect("client"),
         }
     }
 
@@ -399,6 +394,4 @@ pub struct Instance {
     pub address: String,
     /// Its shared state.
     pub state: actix_web::web::Data<hallway::state::AppState>,
-    /// A cookie-keeping client that does not follow redirects.
-    pub client: reqwest::Client,
 }

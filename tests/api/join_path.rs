@@ -503,3 +503,172 @@ impl ParseServer for &str {
         hallway::rooms::model::ServerName::parse(self).unwrap()
     }
 }
+
+#[tokio::test]
+async fn a_join_to_a_live_meeting_makes_no_bbb_call() {
+    let app = spawn_app().await;
+    app.log_in_as_guest("Warm").await;
+    let (first, _) = join_then_open(&app, "hack1").await;
+    for sim in &app.sims {
+        sim.reset_calls();
+    }
+
+    let csrf = app.csrf().await;
+    let mut urls = Vec::new();
+    for _ in 0..20 {
+        let r = app.post_form("/rooms/hack1/join", &[("csrf", &csrf)]).await;
+        assert_eq!(r.status(), 303);
+        urls.push(location(&r));
+    }
+
+    let calls: Vec<_> = app.sims.iter().map(|s| s.call_counts()).collect();
+    assert!(
+        calls.iter().all(|c| c.is_empty()),
+        "warm joins called BBB: {calls:?}"
+    );
+    assert!(urls
+        .iter()
+        .all(|u| param(u, "createTime") == param(&first, "createTime")));
+}
+
+#[tokio::test]
+async fn fifty_concurrent_joins_to_a_room_that_is_not_running_create_its_meeting_once() {
+    let app = spawn_app().await;
+    let names: Vec<String> = (0..50).map(|i| format!("Storm {i}")).collect();
+    let guests =
+        futures::future::join_all(names.iter().map(|n| guest_client(&app.address, n))).await;
+    let csrfs = futures::future::join_all(guests.iter().map(|g| csrf_of(g, &app.address))).await;
+
+    let answers = futures::future::join_all(guests.iter().zip(&csrfs).map(|(g, csrf)| {
+        g.post(format!("{}/rooms/hack2/join", app.address))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+    }))
+    .await;
+
+    let mut create_times = std::collections::HashSet::new();
+    for a in answers {
+        let a = a.unwrap();
+        assert_eq!(a.status(), 303);
+        create_times.insert(param(&location(&a), "createTime").unwrap());
+    }
+    // hack2 is pinned to bbb2.
+    assert_eq!(app.sims[1].calls("create"), 1);
+    assert_eq!(create_times.len(), 1);
+    assert_eq!(app.sims[0].calls("create") + app.sims[2].calls("create"), 0);
+}
+
+#[tokio::test]
+async fn on_bbb_2_6_a_stale_join_comes_back_through_the_joins_logout_url_and_gets_in() {
+    let app = spawn_app_with_sims(None, |_| {}, |c| c.version = ServerVersion::V2_6).await;
+    app.log_in_as_guest("Old Server").await;
+    let (first, _) = join_then_open(&app, "hack1").await;
+    let ep = app.state.endpoint(&"bbb1".parse_server()).unwrap().clone();
+    bbb().end(&ep, "hallway-hack1").await.unwrap();
+    app.sims[0].advance_clock(std::time::Duration::from_secs(3600));
+
+    let (_, refused) = join_then_open(&app, "hack1").await;
+
+    // bbb-web 2.6 knows no errorRedirectUrl: it sends join errors to the join's logoutURL.
+    assert_eq!(refused.status(), 302);
+    let back = location(&refused);
+    assert!(
+        back.starts_with(&format!("{}/rooms/hack1/return?", app.address)),
+        "{back}"
+    );
+    let again = app.client.get(&back).send().await.unwrap();
+    assert_eq!(again.status(), 303);
+    let fresh = location(&again);
+    assert_ne!(param(&fresh, "createTime"), param(&first, "createTime"));
+    assert_eq!(open(&fresh).await.status(), 302);
+    assert_eq!(app.sims[0].calls("create"), 2);
+}
+
+#[tokio::test]
+async fn a_sessions_meeting_is_ended_a_grace_period_after_the_session() {
+    let app = spawn_app().await;
+    app.import_sample_running_now().await;
+    app.log_in_as_guest("Listener").await;
+    let (url, _) = join_then_open(&app, "refereed").await;
+    let meeting = param(&url, "meetingID").unwrap();
+    let session_end = app
+        .state
+        .schedule
+        .get()
+        .in_room_between("refereed", app.clock.now(), app.clock.now())
+        .first()
+        .map(|s| s.end)
+        .expect("a running Refereed session");
+
+    // Still running, and within the 15-minute grace: nothing ends.
+    app.clock.set(session_end + chrono::Duration::minutes(14));
+    assert_eq!(
+        hallway::rooms::lifecycle::end_finished_once(&app.state)
+            .await
+            .unwrap(),
+        0
+    );
+    app.clock.set(session_end + chrono::Duration::minutes(15));
+    assert_eq!(
+        hallway::rooms::lifecycle::end_finished_once(&app.state)
+            .await
+            .unwrap(),
+        1
+    );
+
+    assert_eq!(app.sims[0].calls("end"), 1);
+    assert!(app.state.registry.get(&meeting).is_none());
+    let ep = app.state.endpoint(&"bbb1".parse_server()).unwrap().clone();
+    let info = bbb().get_meeting_info(&ep, &meeting).await;
+    assert!(
+        info.as_ref().map_or(true, |m| m.has_been_forcibly_ended),
+        "{info:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_poll_that_no_longer_lists_a_meeting_makes_the_next_join_create_it_directly() {
+    let app = spawn_app().await;
+    app.log_in_as_guest("Polly").await;
+    let (first, _) = join_then_open(&app, "hack1").await;
+    let ep = app.state.endpoint(&"bbb1".parse_server()).unwrap().clone();
+    bbb().end(&ep, "hallway-hack1").await.unwrap();
+    app.sims[0].advance_clock(std::time::Duration::from_secs(3600));
+    // The next poll, ten seconds later (a meeting created while a poll runs is not ended by it).
+    app.clock.advance(chrono::Duration::seconds(10));
+
+    app.status_round().await;
+
+    assert!(app.state.registry.get("hallway-hack1").is_none());
+    let (fresh, page) = join_then_open(&app, "hack1").await;
+    assert_ne!(param(&fresh, "createTime"), param(&first, "createTime"));
+    assert!(
+        location(&page).contains("/html5client/"),
+        "no detour through hallway"
+    );
+}
+
+#[tokio::test]
+async fn a_cli_import_beside_a_running_server_reaches_its_pages_through_the_change_mechanism() {
+    let app = spawn_app().await;
+    let sample = crate::helpers::sample_schedule_path();
+    let out = app.cli(&["schedule", "import", sample.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let count = |body: String| {
+        serde_json::from_str::<Vec<serde_json::Value>>(&body)
+            .unwrap()
+            .len()
+    };
+
+    assert_eq!(
+        count(app.get("/api/v1/schedule").await.1),
+        0,
+        "not yet seen"
+    );
+    app.refresh().await;
+    assert_eq!(count(app.get("/api/v1/schedule").await.1), 270);
+}

@@ -11,14 +11,14 @@ use sqlx::{ConnectOptions, Connection, Executor};
 use crate::helpers::{attrs, csrf_in, skip, spawn_app_on};
 
 /// A database created for one test and dropped at its end.
-struct Throwaway {
-    url: String,
+pub struct Throwaway {
+    pub url: String,
     admin: PgConnectOptions,
     name: String,
 }
 
 impl Throwaway {
-    async fn drop_now(self) {
+    pub async fn drop_now(self) {
         if let Ok(mut conn) = self.admin.connect().await {
             let _ = conn
                 .execute(format!("drop database if exists {} with (force)", self.name).as_str())
@@ -27,7 +27,7 @@ impl Throwaway {
     }
 }
 
-async fn throwaway_database() -> Option<Throwaway> {
+pub async fn throwaway_database() -> Option<Throwaway> {
     let admin_url = std::env::var("TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let admin = PgConnectOptions::from_str(&admin_url).expect("TEST_POSTGRES_URL is a URL");
@@ -84,5 +84,71 @@ async fn the_portal_runs_on_postgresql_from_import_to_join() {
         .unwrap();
     assert!(page.contains("as Ada Park (VIEWER)"), "{page}");
     app.db.close().await;
+    db.drop_now().await;
+}
+
+#[tokio::test]
+async fn two_instances_on_one_database_create_a_meeting_once_and_then_join_without_bbb() {
+    let Some(db) = throwaway_database().await else {
+        return;
+    };
+    let a = spawn_app_on(Some(db.url.clone())).await;
+    let b = a.another_instance().await;
+    let guest = |base: String, name: String| async move {
+        let c = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_store(true)
+            .build()
+            .unwrap();
+        let page = c.get(format!("{base}/login")).send().await.unwrap();
+        let csrf = csrf_in(&page.text().await.unwrap());
+        c.post(format!("{base}/login/guest"))
+            .form(&[("csrf", csrf.as_str()), ("name", name.as_str())])
+            .send()
+            .await
+            .unwrap();
+        let page = c.get(format!("{base}/login")).send().await.unwrap();
+        let csrf = csrf_in(&page.text().await.unwrap());
+        (c, base, csrf)
+    };
+    let mut clients = Vec::new();
+    for i in 0..20 {
+        let base = if i % 2 == 0 { &a.address } else { &b.address };
+        clients.push(guest(base.clone(), format!("Guest {i}")).await);
+    }
+
+    // Twenty joins at once, half on each instance, to a room nobody is in.
+    let answers = futures::future::join_all(clients.iter().map(|(c, base, csrf)| {
+        c.post(format!("{base}/rooms/hack1/join"))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+    }))
+    .await;
+    for r in answers {
+        assert_eq!(r.unwrap().status(), 303);
+    }
+    assert_eq!(
+        a.sims[0].calls("create"),
+        1,
+        "one create across both instances"
+    );
+
+    // Each instance learns of the other's meetings through the change mechanism, then joins
+    // without asking BBB.
+    a.refresh().await;
+    b.state.refresh_once().await.unwrap();
+    for s in &a.sims {
+        s.reset_calls();
+    }
+    for (c, base, csrf) in &clients {
+        let r = c
+            .post(format!("{base}/rooms/hack1/join"))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+    }
+    assert_eq!(a.sims.iter().map(|s| s.total_calls()).sum::<u64>(), 0);
     db.drop_now().await;
 }
