@@ -279,10 +279,7 @@ impl TestApp {
         let address = format!("http://127.0.0.1:{}", app.port());
         let state = app.state();
         tokio::spawn(app.run_until_stopped());
-        Instance {
-            address,
-            state,
-        }
+        Instance { address, state }
     }
 
     /// Runs the `hallway` binary with this app's config file.

@@ -672,3 +672,37 @@ async fn a_cli_import_beside_a_running_server_reaches_its_pages_through_the_chan
     app.refresh().await;
     assert_eq!(count(app.get("/api/v1/schedule").await.1), 270);
 }
+
+#[tokio::test]
+async fn creates_carry_the_rooms_cap_plus_headroom_and_an_expiry_long_enough_for_a_storm() {
+    let app = spawn_app_with(None, |raw| {
+        let hack1 = raw
+            .rooms
+            .iter_mut()
+            .find(|r| r.slug.as_str() == "hack1")
+            .unwrap();
+        hack1.max_participants = Some(40);
+    })
+    .await;
+    app.log_in_as_guest("Early").await;
+    let csrf = app.csrf().await;
+    // The join is sent but nobody opens BBB's page: the meeting stays empty.
+    let r = app.post_form("/rooms/hack1/join", &[("csrf", &csrf)]).await;
+    assert_eq!(r.status(), 303);
+    let ep = app.state.endpoint(&"bbb1".parse_server()).unwrap().clone();
+
+    let info = bbb().get_meeting_info(&ep, "hallway-hack1").await.unwrap();
+    assert_eq!(
+        info.max_users,
+        40 + 10,
+        "cap plus the default headroom of 10"
+    );
+    // BBB's default removes an empty meeting after 5 minutes; hallway asks for 30.
+    app.sims[0].advance_clock(std::time::Duration::from_secs(29 * 60));
+    assert!(bbb().get_meeting_info(&ep, "hallway-hack1").await.is_ok());
+    app.sims[0].advance_clock(std::time::Duration::from_secs(2 * 60));
+    assert!(bbb()
+        .get_meeting_info(&ep, "hallway-hack1")
+        .await
+        .is_err_and(|e| e.is_not_found()));
+}
