@@ -97,6 +97,11 @@ pub struct JoinForm {
     csrf: String,
     #[serde(default)]
     next: Option<String>,
+    /// The session whose Join button was pressed (a session room runs one meeting per
+    /// session: pressing Join on the next talk while the previous one still runs goes to the
+    /// next talk's meeting).
+    #[serde(default)]
+    session: Option<i64>,
 }
 
 /// A checked join: logged in, the form's CSRF token matches, and access allows this user into
@@ -139,7 +144,7 @@ impl FromRequest for JoinAs {
             let room = slug
                 .and_then(|s| ctx.state.rooms.get(&s).cloned())
                 .ok_or(AppError::NotFound)?;
-            let (role, target) = join_decision(&ctx, &room)?;
+            let (role, target) = join_decision(&ctx, &room, form.session)?;
             Ok(JoinAs {
                 ctx,
                 room,
@@ -159,11 +164,21 @@ const LOOK_AHEAD: chrono::Duration = chrono::Duration::hours(24);
 /// Whether the visitor of `ctx` may join `room` now, with which BBB role, and into which
 /// meeting: access decides by the room's sessions around now, then the meeting model picks
 /// the session. Used by the join form and by the return from BBB.
-pub fn join_decision(ctx: &PageCtx, room: &Room) -> Result<(Role, MeetingTarget), AppError> {
+/// `session`, when given and one of the room's coming sessions, narrows the decision to it.
+pub fn join_decision(
+    ctx: &PageCtx,
+    room: &Room,
+    session: Option<i64>,
+) -> Result<(Role, MeetingTarget), AppError> {
     let state = &ctx.state;
     let now = state.clock.now();
     let index = state.schedule.get();
-    let sessions = index.in_room_between(room.slug.as_str(), now, now + LOOK_AHEAD);
+    let mut sessions = index.in_room_between(room.slug.as_str(), now, now + LOOK_AHEAD);
+    if let Some(id) = session {
+        if sessions.iter().any(|s| s.id == id) {
+            sessions.retain(|s| s.id == id);
+        }
+    }
     let slots: Vec<Slot> = sessions
         .iter()
         .map(|s| Slot {

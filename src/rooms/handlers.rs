@@ -219,8 +219,22 @@ pub async fn back_from_bbb(
             room: room.name.clone(),
         });
     }
+    // Back into the same session's meeting (not the room's next one).
+    let session = state
+        .registry
+        .get(&ticket.meeting_id)
+        .and_then(|r| r.session_key)
+        .and_then(|key| {
+            state
+                .schedule
+                .get()
+                .all()
+                .iter()
+                .find(|s| s.key == key)
+                .map(|s| s.id)
+        });
     lifecycle::forget_stale(state, &ticket.meeting_id, ticket.create_time).await?;
-    let (role, target) = join_decision(&ctx, &room)?;
+    let (role, target) = join_decision(&ctx, &room, session)?;
     let url = enter(&ctx, &room, &target, &user, role, true, &room_page).await?;
     Ok(see_other(&url))
 }

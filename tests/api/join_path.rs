@@ -706,3 +706,50 @@ async fn creates_carry_the_rooms_cap_plus_headroom_and_an_expiry_long_enough_for
         .await
         .is_err_and(|e| e.is_not_found()));
 }
+
+#[tokio::test]
+async fn join_on_the_next_talk_while_the_previous_one_runs_goes_to_the_next_talks_meeting() {
+    let app = spawn_app().await;
+    app.import_sample_running_now().await;
+    let index = app.state.schedule.get();
+    let now = app.clock.now();
+    let refereed = index.in_room_between("refereed", now, now + chrono::Duration::hours(12));
+    let (running, next) = refereed
+        .windows(2)
+        .map(|w| (w[0], w[1]))
+        .find(|(a, b)| b.start - a.end < chrono::Duration::minutes(5))
+        .expect("two Refereed talks less than five minutes apart");
+    // Five minutes before the next talk: the previous one still runs, the next one's room is
+    // open.
+    app.clock.set(next.start - chrono::Duration::minutes(5));
+    assert!(running.end > app.clock.now());
+    app.log_in_as_guest("Punctual").await;
+    let csrf = app.csrf().await;
+
+    let by_button = app
+        .post_form(
+            "/rooms/refereed/join",
+            &[("csrf", &csrf), ("session", &next.id.to_string())],
+        )
+        .await;
+    let plain = app
+        .post_form("/rooms/refereed/join", &[("csrf", &csrf)])
+        .await;
+
+    let id = |key: &str| {
+        hallway::rooms::meeting::session_meeting_id(
+            "hallway",
+            app.state.rooms.get("refereed").unwrap(),
+            key,
+        )
+    };
+    assert_eq!(
+        param(&location(&by_button), "meetingID"),
+        Some(id(&next.key))
+    );
+    assert_eq!(
+        param(&location(&plain), "meetingID"),
+        Some(id(&running.key)),
+        "without a session: the running talk"
+    );
+}
