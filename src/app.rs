@@ -26,7 +26,7 @@ use crate::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::rooms::model::{JoinWindow, ServerName};
+use crate::rooms::model::ServerName;
 use crate::rooms::placement::Placements;
 use crate::rooms::store as room_store;
 use crate::schedule::import::ImportOptions;
@@ -140,7 +140,7 @@ impl Application {
             placements,
             status,
             clock: options.clock.clone(),
-            join_window: JoinWindow::default(),
+            join_window: settings.join_window,
             schedule,
             changes,
         });
