@@ -170,7 +170,7 @@ fn group_by<'a>(
             positions,
         })
         .collect();
-    groups.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    groups.sort_by_cached_key(|g| g.name.to_lowercase());
     let mut used = std::collections::HashSet::new();
     for g in &mut groups {
         let base = match slugify(&g.name) {
