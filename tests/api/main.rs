@@ -7,6 +7,7 @@ mod browser;
 mod helpers;
 mod hostile;
 mod join;
+mod pages;
 mod postgres;
 mod schedule;
 mod schedule_admin;
