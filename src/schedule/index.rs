@@ -38,6 +38,19 @@ pub struct ScheduleIndex {
     speakers: Vec<Group>,
     /// Lower-cased searchable text, parallel to `sessions`.
     search: Vec<SearchText>,
+    /// Positions in `rooms`, `tracks` and `speakers` by name as written and by slug.
+    lookup: [HashMap<String, usize>; 6],
+}
+
+/// Which list a lookup key points into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    RoomName,
+    RoomSlug,
+    TrackName,
+    TrackSlug,
+    SpeakerName,
+    SpeakerSlug,
 }
 
 /// Sessions sharing a room, a track or a speaker, with the slug of their page.
@@ -257,7 +270,31 @@ impl ScheduleIndex {
                 .to_lowercase(),
             })
             .collect();
+        let mut lookup: [HashMap<String, usize>; 6] = Default::default();
+        for (groups, by_name, by_slug) in [
+            (&schedule_rooms, Kind::RoomName, Kind::RoomSlug),
+            (&tracks, Kind::TrackName, Kind::TrackSlug),
+            (&speakers, Kind::SpeakerName, Kind::SpeakerSlug),
+        ] {
+            for (i, g) in groups.iter().enumerate() {
+                lookup[by_slug as usize].entry(g.slug.clone()).or_insert(i);
+                for &p in &g.positions {
+                    let s = &sessions[p];
+                    let names: Vec<&String> = match by_name {
+                        Kind::RoomName => vec![&s.room],
+                        Kind::TrackName => s.track.iter().collect(),
+                        _ => s.persons.iter().collect(),
+                    };
+                    for n in names {
+                        if crate::rooms::normalise(n) == crate::rooms::normalise(&g.name) {
+                            lookup[by_name as usize].entry(n.clone()).or_insert(i);
+                        }
+                    }
+                }
+            }
+        }
         Self {
+            lookup,
             sessions,
             by_id,
             by_room,
@@ -282,15 +319,20 @@ impl ScheduleIndex {
 
     /// The schedule room with this slug (a hallway room slug when mapped).
     pub fn room(&self, slug: &str) -> Option<&Group> {
-        self.rooms.iter().find(|g| g.slug == slug)
+        self.find(&self.rooms, Kind::RoomSlug, slug)
     }
 
     /// The group of the schedule room `name`.
     pub fn room_named(&self, name: &str) -> Option<&Group> {
-        let n = crate::rooms::normalise(name);
-        self.rooms
-            .iter()
-            .find(|g| crate::rooms::normalise(&g.name) == n)
+        self.find(&self.rooms, Kind::RoomName, name)
+    }
+
+    /// A group by exact key (names as the sessions write them, or slugs): one hash lookup,
+    /// no allocation, so cards stay cheap.
+    fn find<'a>(&'a self, groups: &'a [Group], kind: Kind, key: &str) -> Option<&'a Group> {
+        self.lookup[kind as usize]
+            .get(key)
+            .and_then(|&i| groups.get(i))
     }
 
     /// Tracks, by name.
@@ -300,12 +342,13 @@ impl ScheduleIndex {
 
     /// The track with this slug.
     pub fn track(&self, slug: &str) -> Option<&Group> {
-        self.tracks.iter().find(|g| g.slug == slug)
+        self.find(&self.tracks, Kind::TrackSlug, slug)
     }
 
     /// The slug of the track called `name`.
     pub fn track_slug(&self, name: &str) -> Option<&str> {
-        find_slug(&self.tracks, name)
+        self.find(&self.tracks, Kind::TrackName, name)
+            .map(|g| g.slug.as_str())
     }
 
     /// Speakers, by name.
@@ -315,12 +358,13 @@ impl ScheduleIndex {
 
     /// The speaker with this slug.
     pub fn speaker(&self, slug: &str) -> Option<&Group> {
-        self.speakers.iter().find(|g| g.slug == slug)
+        self.find(&self.speakers, Kind::SpeakerSlug, slug)
     }
 
     /// The slug of the speaker called `name`.
     pub fn speaker_slug(&self, name: &str) -> Option<&str> {
-        find_slug(&self.speakers, name)
+        self.find(&self.speakers, Kind::SpeakerName, name)
+            .map(|g| g.slug.as_str())
     }
 
     /// In a room group: the sessions running at `t` and the first one starting after `t`.
@@ -464,14 +508,6 @@ impl ScheduleIndex {
     pub fn conference(&self) -> Option<&ConferenceInfo> {
         self.conference.as_ref()
     }
-}
-
-fn find_slug<'a>(groups: &'a [Group], name: &str) -> Option<&'a str> {
-    let n = crate::rooms::normalise(name);
-    groups
-        .iter()
-        .find(|g| crate::rooms::normalise(&g.name) == n)
-        .map(|g| g.slug.as_str())
 }
 
 /// The current snapshot, swapped whole on reload.
