@@ -492,3 +492,44 @@ async fn the_now_page_says_when_the_conference_resumes_and_when_it_is_over() {
     let later = attrs(&between, "nav.step a[rel=next]", "href");
     assert_eq!(later.len(), 1, "an hour-later link");
 }
+
+#[tokio::test]
+async fn schedule_rooms_without_a_video_room_and_hackrooms_have_pages_too() {
+    let app = spawn_app().await;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fixtures/schedules/pretalx-generated_democon-dst_schedule.xml");
+    if !path.exists() {
+        crate::helpers::skip("../shared", &format!("{} is missing", path.display()));
+        return;
+    }
+    hallway::schedule::import::import_file(&app.db, &path, &Default::default())
+        .await
+        .unwrap();
+    app.refresh().await;
+
+    // 2026-10-25 09:10 Berlin (CET, 08:10 UTC): "Re-engineered motivating array" runs in the
+    // Light Sea Green Room, which no configured hallway room hosts.
+    let (_, now) = app.get("/?at=2026-10-25T08:10:00Z&tz=Europe/Berlin").await;
+    let link = attrs(&now, "h2.room-name a", "href");
+    let (status, room) = app
+        .get("/rooms/light-sea-green-room?tz=Europe/Berlin")
+        .await;
+    let (_, hack) = app.get("/rooms/hack1").await;
+
+    assert!(
+        link.contains(&"/rooms/light-sea-green-room".to_owned()),
+        "{link:?}"
+    );
+    assert_eq!(status, 200);
+    assert_eq!(texts(&room, "h1"), ["Light Sea Green Room"]);
+    assert!(
+        attrs(&room, "form[action$='/join']", "action").is_empty(),
+        "no video room to join"
+    );
+    assert_eq!(texts(&hack, "h1"), ["Hackroom 1"]);
+    assert!(texts(&hack, "main p").join(" ").contains("A hackroom"));
+    assert!(
+        texts(&hack, "main h2").is_empty(),
+        "no now/next for a room without sessions"
+    );
+}
