@@ -27,7 +27,7 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::error::AppError;
 use crate::rooms::lifecycle;
-use crate::rooms::model::{JoinWindow, ServerName};
+use crate::rooms::model::ServerName;
 use crate::rooms::placement::Placements;
 use crate::rooms::registry::{Flights, Registry};
 use crate::rooms::store as room_store;
@@ -146,7 +146,7 @@ impl Application {
             placements,
             status,
             clock: options.clock.clone(),
-            join_window: JoinWindow::default(),
+            join_window: settings.join_window,
             schedule,
             changes,
             registry,

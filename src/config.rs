@@ -21,7 +21,7 @@ use url::Url;
 
 use crate::bbb::Endpoint;
 use crate::bbb::{ChecksumAlgorithm, ServerVersion};
-use crate::rooms::model::{Room, RoomKind, RoomSlug, ServerName};
+use crate::rooms::model::{JoinWindow, Room, RoomKind, RoomSlug, ServerName};
 use crate::rooms::RoomDirectory;
 
 /// The example configuration, embedded so `hallway demo` works from any directory.
@@ -110,14 +110,33 @@ impl Default for RawDatabase {
 }
 
 /// `[conference]`
-#[derive(Debug, Deserialize, Serialize, Default, Clone)]
+#[derive(Debug, Deserialize, Serialize, Clone)]
 #[serde(deny_unknown_fields, default)]
 pub struct RawConference {
     /// Conference name shown in the header; defaults to the imported schedule's title.
     pub name: Option<String>,
     /// IANA time zone of the conference, overriding the schedule's `time_zone_name`.
     pub time_zone: Option<String>,
+    /// Minutes before a session starts that its room opens to attendees.
+    pub join_opens_minutes: i64,
+    /// Minutes after a session ends that its room stays open to attendees.
+    pub join_grace_minutes: i64,
 }
+
+impl Default for RawConference {
+    fn default() -> Self {
+        Self {
+            name: None,
+            time_zone: None,
+            join_opens_minutes: 10,
+            join_grace_minutes: 5,
+        }
+    }
+}
+
+/// The longest join lead or grace accepted, in minutes: longer windows would open a room for
+/// a whole session block before its first talk, which is a typo rather than a policy.
+pub const MAX_JOIN_WINDOW_MINUTES: i64 = 240;
 
 /// `[bbb]`
 #[derive(Debug, Deserialize, Serialize, Clone)]
@@ -248,6 +267,9 @@ pub struct Settings {
     pub bbb: BbbSettings,
     /// Rooms, in configuration order.
     pub rooms: Vec<Room>,
+    /// When session rooms open to attendees (`conference.join_opens_minutes` /
+    /// `join_grace_minutes`).
+    pub join_window: JoinWindow,
     /// Schedule source settings.
     pub schedule: ScheduleSettings,
 }
@@ -402,6 +424,26 @@ impl RawSettings {
             Some(z) => Some(parse_zone(z).context("conference.time_zone")?),
             None => None,
         };
+        for (key, minutes) in [
+            (
+                "conference.join_opens_minutes",
+                self.conference.join_opens_minutes,
+            ),
+            (
+                "conference.join_grace_minutes",
+                self.conference.join_grace_minutes,
+            ),
+        ] {
+            if !(0..=MAX_JOIN_WINDOW_MINUTES).contains(&minutes) {
+                bail!(
+                    "{key} must be between 0 and {MAX_JOIN_WINDOW_MINUTES} minutes (got {minutes})"
+                );
+            }
+        }
+        let join_window = JoinWindow {
+            lead: chrono::Duration::minutes(self.conference.join_opens_minutes),
+            grace: chrono::Duration::minutes(self.conference.join_grace_minutes),
+        };
         if self.bbb.poll_interval_secs == 0 || self.bbb.timeout_secs == 0 {
             bail!("bbb.poll_interval_secs and bbb.timeout_secs must be at least 1");
         }
@@ -514,6 +556,7 @@ impl RawSettings {
                 servers,
             },
             rooms,
+            join_window,
         })
     }
 }
@@ -625,6 +668,20 @@ mod tests {
             err.contains("server 'nope' is not one of bbb.servers"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_join_window_defaults_to_ten_and_five_minutes_and_refuses_absurd_values() {
+        let s = RawSettings::example().unwrap().parse().unwrap();
+        assert_eq!(s.join_window.lead, chrono::Duration::minutes(10));
+        assert_eq!(s.join_window.grace, chrono::Duration::minutes(5));
+        for (opens, grace) in [(-1, 5), (10, -5), (241, 5), (10, 10_000)] {
+            let mut raw = RawSettings::example().unwrap();
+            raw.conference.join_opens_minutes = opens;
+            raw.conference.join_grace_minutes = grace;
+            let err = raw.parse().unwrap_err().to_string();
+            assert!(err.contains("must be between 0 and 240 minutes"), "{err}");
+        }
     }
 
     #[test]

@@ -5,15 +5,15 @@
 //! in the `hallway-schedule` crate (`crates/hallway-schedule`), which knows nothing of HTTP or
 //! the database. This folder is the application around them: `import` reads a file or URL and
 //! runs the parser, `diff` and `store` compare and persist the result, `pull` refetches a URL
-//! periodically, `export` writes the stored schedule back out, and `admin`/`handlers` are the
+//! periodically, `export` writes the stored schedule back out, and `admin` and `pages` are the
 //! pages.
 
 pub mod admin;
 pub mod diff;
 pub mod export;
-pub mod handlers;
 pub mod import;
 pub mod index;
+pub mod pages;
 pub mod pull;
 pub mod store;
 pub mod stored;

@@ -2,6 +2,7 @@
 
 pub mod layout;
 pub mod page;
+pub mod preview;
 pub mod redirect;
 pub mod render;
 pub mod time;
@@ -41,7 +42,8 @@ impl tracing_actix_web::RootSpanBuilder for RouteSpan {
 /// Registers every route of the portal: each feature registers its own.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(healthz).service(static_file);
-    crate::schedule::handlers::configure(cfg);
+    crate::schedule::pages::configure(cfg);
+    crate::web::preview::configure(cfg);
     crate::schedule::admin::configure(cfg);
     crate::auth::handlers::configure(cfg);
     crate::rooms::handlers::configure(cfg);

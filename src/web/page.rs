@@ -1,19 +1,28 @@
 //! The per-request context of every page (`PageCtx`): session, CSRF token, the visitor's zone,
-//! the conference's name and the filled-in [`Layout`], gathered once so handlers never repeat
-//! that plumbing.
+//! the conference's name, the instant the page shows and the filled-in [`Layout`], gathered
+//! once so handlers never repeat that plumbing.
+//!
+//! Two instants: `real_now` is the clock's now, and the only one access decisions use;
+//! `shown_now` is what the page shows as "now": an admin's preview time (kept in their
+//! session by `web::preview`) or the real now.
 
 use std::future::Future;
 use std::pin::Pin;
 
+use actix_session::SessionExt;
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::auth::session::TypedSession;
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::layout::{Layout, ASSET_VERSION};
-use crate::web::time::{ZoneChoice, TZ_COOKIE};
+use crate::web::layout::{Layout, PreviewBox, ASSET_VERSION};
+use crate::web::time::{self, RejectedFrom, ZoneChoice, TZ_COOKIE};
+
+/// The session key of an admin's preview instant (RFC 3339).
+pub const PREVIEW_KEY: &str = "preview_at";
 
 /// Everything a page handler needs about the request.
 pub struct PageCtx {
@@ -27,6 +36,17 @@ pub struct PageCtx {
     pub zone: ZoneChoice,
     /// The conference's own zone.
     pub conference_tz: Tz,
+    /// The clock's now: what access decides by.
+    pub real_now: DateTime<Utc>,
+    /// What the page shows as now: the admin's preview instant, else `real_now`.
+    pub shown_now: DateTime<Utc>,
+}
+
+impl PageCtx {
+    /// A time writer for this visitor, relative to the day of `page_time`.
+    pub fn times(&self, page_time: DateTime<Utc>) -> time::Writer {
+        time::Writer::new(self.zone.tz, page_time)
+    }
 }
 
 impl FromRequest for PageCtx {
@@ -54,16 +74,42 @@ impl FromRequest for PageCtx {
                 "" => req.path().to_owned(),
                 q => format!("{}?{}", req.path(), q),
             };
+            let real_now = state.clock.now();
+            let user = session.user();
+            let staff = crate::auth::access::sees_staff_pages(user.as_ref(), real_now);
+            // Only staff may preview; a preview left in a session that lost its rights is
+            // ignored.
+            let preview_at = staff
+                .then(|| req.get_session().get::<String>(PREVIEW_KEY).ok().flatten())
+                .flatten()
+                .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+                .map(|t| t.with_timezone(&Utc));
+            let shown_now = preview_at.unwrap_or(real_now);
+            let preview = staff.then(|| PreviewBox {
+                active: preview_at.is_some(),
+                shown: time::local_full(shown_now, zone.tz),
+                input: shown_now
+                    .with_timezone(&zone.tz)
+                    .format("%Y-%m-%dT%H:%M")
+                    .to_string(),
+            });
             let layout = Layout {
                 site_name,
-                user: session.user(),
-                staff_links: crate::auth::access::sees_staff_pages(
-                    session.user().as_ref(),
-                    state.clock.now(),
-                ),
+                user,
+                staff_links: staff,
                 csrf: session.csrf_token(),
                 zone_name: zone.name().to_owned(),
                 zone_known: zone.is_visitors(),
+                utc_only: time::is_utc(zone.tz),
+                conference_zone: conference_tz.name().to_owned(),
+                zone_rejected: zone.rejected.as_ref().map(|r| r.0.clone()),
+                zone_rejected_from: match zone.rejected.as_ref().map(|r| r.1) {
+                    Some(RejectedFrom::Query) => "query",
+                    Some(RejectedFrom::Cookie) => "cookie",
+                    None => "",
+                },
+                preview,
+                path: req.path().to_owned(),
                 here,
                 version: ASSET_VERSION,
             };
@@ -73,6 +119,8 @@ impl FromRequest for PageCtx {
                 layout,
                 zone,
                 conference_tz,
+                real_now,
+                shown_now,
             })
         })
     }

@@ -3,10 +3,15 @@
 //! Store and domain code hold `DateTime<Utc>`; zones are applied only here, at render time.
 //! The visitor's zone comes from `?tz=ZONE` (which is then remembered in a cookie), else the
 //! `hallway_tz` cookie that a few lines of JavaScript set from the browser's
-//! `Intl.DateTimeFormat().resolvedOptions().timeZone`, else the conference's zone.
+//! `Intl.DateTimeFormat().resolvedOptions().timeZone`, else the conference's zone. A value that
+//! names no zone is not ignored: the page says so and shows the conference's zone.
+//!
+//! [`Writer`] writes instants and ranges for one page: UTC and the visitor's zone, only once
+//! when the visitor's zone is UTC, and with the date whenever an instant falls on another day
+//! than the page's own.
 
-use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
+use chrono::{DateTime, NaiveDate, Offset, Utc};
+use chrono_tz::{OffsetName, Tz};
 
 /// Name of the cookie remembering the visitor's zone.
 pub const TZ_COOKIE: &str = "hallway_tz";
@@ -22,33 +27,87 @@ pub enum ZoneSource {
     Conference,
 }
 
+/// Where an unusable zone name came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RejectedFrom {
+    /// `?tz=`.
+    Query,
+    /// The `hallway_tz` cookie (the response deletes it, so the browser detects again).
+    Cookie,
+}
+
 /// The zone times are shown in next to UTC.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct ZoneChoice {
     /// The zone.
     pub tz: Tz,
     /// Where it came from.
     pub source: ZoneSource,
+    /// A `?tz=` or cookie value that names no zone (cut to 64 characters), and where from.
+    pub rejected: Option<(String, RejectedFrom)>,
+}
+
+/// Zones that are UTC under another name: a visitor in one of them sees every time once.
+const UTC_ALIASES: [&str; 16] = [
+    "UTC",
+    "Etc/UTC",
+    "Etc/UCT",
+    "UCT",
+    "Etc/Universal",
+    "Universal",
+    "Etc/Zulu",
+    "Zulu",
+    "GMT",
+    "Etc/GMT",
+    "Etc/GMT+0",
+    "Etc/GMT-0",
+    "Etc/GMT0",
+    "GMT0",
+    "Etc/Greenwich",
+    "Greenwich",
+];
+
+/// True when `tz` is UTC under some name (not merely at UTC+0 today, like Europe/London).
+pub fn is_utc(tz: Tz) -> bool {
+    UTC_ALIASES.contains(&tz.name())
 }
 
 impl ZoneChoice {
-    /// Resolves the zone from the query parameter, the cookie and the conference default.
+    /// Resolves the zone from the query parameter, the cookie and the conference default. An
+    /// unknown name in either falls back to the conference's zone and is reported.
     pub fn resolve(query: Option<&str>, cookie: Option<&str>, conference: Tz) -> Self {
-        if let Some(tz) = query.and_then(|q| q.trim().parse::<Tz>().ok()) {
-            return Self {
-                tz,
-                source: ZoneSource::Query,
+        let reject = |v: &str, from| {
+            let shown: String = v.trim().chars().take(64).collect();
+            Self {
+                tz: conference,
+                source: ZoneSource::Conference,
+                rejected: Some((shown, from)),
+            }
+        };
+        if let Some(q) = query.filter(|q| !q.trim().is_empty()) {
+            return match q.trim().parse::<Tz>() {
+                Ok(tz) => Self {
+                    tz,
+                    source: ZoneSource::Query,
+                    rejected: None,
+                },
+                Err(_) => reject(q, RejectedFrom::Query),
             };
         }
-        if let Some(tz) = cookie.and_then(|c| c.trim().parse::<Tz>().ok()) {
-            return Self {
-                tz,
-                source: ZoneSource::Cookie,
+        if let Some(c) = cookie.filter(|c| !c.trim().is_empty()) {
+            return match c.trim().parse::<Tz>() {
+                Ok(tz) => Self {
+                    tz,
+                    source: ZoneSource::Cookie,
+                    rejected: None,
+                },
+                Err(_) => reject(c, RejectedFrom::Cookie),
             };
         }
         Self {
             tz: conference,
             source: ZoneSource::Conference,
+            rejected: None,
         }
     }
 
@@ -60,6 +119,182 @@ impl ZoneChoice {
     /// True when the visitor's own zone is known (query or cookie).
     pub fn is_visitors(&self) -> bool {
         self.source != ZoneSource::Conference
+    }
+}
+
+/// "+02:00" / "−03:30" / "+13:45": the zone's offset from UTC at `t`.
+pub fn offset_label(tz: Tz, t: DateTime<Utc>) -> String {
+    let secs = tz
+        .offset_from_utc_datetime(&t.naive_utc())
+        .fix()
+        .local_minus_utc();
+    let sign = if secs < 0 { '−' } else { '+' };
+    let m = secs.abs() / 60;
+    format!("{sign}{:02}:{:02}", m / 60, m % 60)
+}
+
+/// The zone's abbreviation at `t` ("CEST"), or its offset when it has none ("+0545").
+fn abbreviation(tz: Tz, t: DateTime<Utc>) -> String {
+    let off = tz.offset_from_utc_datetime(&t.naive_utc());
+    off.abbreviation()
+        .map(str::to_owned)
+        .unwrap_or_else(|| t.with_timezone(&tz).format("%z").to_string())
+}
+
+use chrono::TimeZone as _;
+
+/// A time or range in UTC and, unless the visitor is in UTC, in their zone.
+#[derive(Clone, Debug)]
+pub struct Shown {
+    /// "07:00–07:45 UTC", with dates where the day differs from the page's.
+    pub utc: String,
+    /// The same in the visitor's zone; `None` for a visitor in UTC.
+    pub local: Option<String>,
+    /// RFC 3339 start, for `<time datetime>`.
+    pub iso: String,
+}
+
+impl Shown {
+    /// The visitor's own clock: the local text, or the UTC text for a visitor in UTC.
+    pub fn primary(&self) -> &str {
+        self.local.as_deref().unwrap_or(&self.utc)
+    }
+}
+
+/// Writes the times of one page: for a zone, relative to the page's day.
+#[derive(Clone, Copy, Debug)]
+pub struct Writer {
+    tz: Tz,
+    utc_only: bool,
+    day_utc: NaiveDate,
+    day_local: NaiveDate,
+}
+
+impl Writer {
+    /// Times for a visitor in `tz` on a page about the instant `page_time` (dates are written
+    /// for instants on another day than `page_time`'s, in each zone).
+    pub fn new(tz: Tz, page_time: DateTime<Utc>) -> Self {
+        Self {
+            tz,
+            utc_only: is_utc(tz),
+            day_utc: page_time.date_naive(),
+            day_local: page_time.with_timezone(&tz).date_naive(),
+        }
+    }
+
+    /// The visitor's zone.
+    pub fn tz(&self) -> Tz {
+        self.tz
+    }
+
+    /// True when the visitor's zone is UTC: every time is written once.
+    pub fn utc_only(&self) -> bool {
+        self.utc_only
+    }
+
+    /// The visitor's local date of `t`.
+    pub fn local_date(&self, t: DateTime<Utc>) -> NaiveDate {
+        t.with_timezone(&self.tz).date_naive()
+    }
+
+    fn one<Z: chrono::TimeZone>(t: &DateTime<Z>, page_day: NaiveDate, always: bool) -> String
+    where
+        Z::Offset: std::fmt::Display,
+    {
+        if always || t.date_naive() != page_day {
+            t.format("%a %-d %b %H:%M").to_string()
+        } else {
+            t.format("%H:%M").to_string()
+        }
+    }
+
+    fn range_in<Z: chrono::TimeZone>(
+        s: &DateTime<Z>,
+        e: &DateTime<Z>,
+        page_day: NaiveDate,
+        zone: &str,
+    ) -> String
+    where
+        Z::Offset: std::fmt::Display,
+    {
+        let start = Self::one(s, page_day, false);
+        let end = Self::one(e, s.date_naive(), false);
+        format!("{start}–{end} {zone}")
+    }
+
+    /// "07:00–07:45 UTC" and "01:00–01:45 MDT" (with "Wed 16 Sep " where the day differs).
+    pub fn range(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> Shown {
+        // A session that ends exactly at midnight ends on its own day, not the next.
+        let end_shown = if end > start {
+            end - chrono::Duration::seconds(1)
+        } else {
+            end
+        };
+        let utc = fix_end_minute(
+            Self::range_in(&start, &end_shown, self.day_utc, "UTC"),
+            end_shown,
+            end,
+            &Utc,
+        );
+        let local = (!self.utc_only).then(|| {
+            let ls = start.with_timezone(&self.tz);
+            let le = end_shown.with_timezone(&self.tz);
+            let s = Self::range_in(&ls, &le, self.day_local, &abbreviation(self.tz, end));
+            fix_end_minute(s, end_shown, end, &self.tz)
+        });
+        Shown {
+            utc,
+            local,
+            iso: iso(start),
+        }
+    }
+
+    /// "07:00 UTC" and "09:00 CEST" (with the date where the day differs).
+    pub fn at(&self, t: DateTime<Utc>) -> Shown {
+        let utc = format!("{} UTC", Self::one(&t, self.day_utc, false));
+        let local = (!self.utc_only).then(|| {
+            format!(
+                "{} {}",
+                Self::one(&t.with_timezone(&self.tz), self.day_local, false),
+                abbreviation(self.tz, t)
+            )
+        });
+        Shown {
+            utc,
+            local,
+            iso: iso(t),
+        }
+    }
+
+    /// "Tue 15 Sep 2026, 07:00 UTC" and the same in the visitor's zone.
+    pub fn full(&self, t: DateTime<Utc>) -> Shown {
+        Shown {
+            utc: utc_full(t),
+            local: (!self.utc_only).then(|| local_full(t, self.tz)),
+            iso: iso(t),
+        }
+    }
+}
+
+/// The range text was written with the end one second early (so midnight stays on the
+/// session's day); put the real end minute back.
+fn fix_end_minute<Z: chrono::TimeZone>(
+    text: String,
+    shown: DateTime<Utc>,
+    real: DateTime<Utc>,
+    tz: &Z,
+) -> String
+where
+    Z::Offset: std::fmt::Display,
+{
+    if shown == real {
+        return text;
+    }
+    let wrong = shown.with_timezone(tz).format("%H:%M").to_string();
+    let right = real.with_timezone(tz).format("%H:%M").to_string();
+    match text.rfind(&wrong) {
+        Some(i) => format!("{}{}{}", &text[..i], right, &text[i + wrong.len()..]),
+        None => text,
     }
 }
 
@@ -112,9 +347,45 @@ mod tests {
         let vienna: Tz = "Europe/Vienna".parse().unwrap();
         let z = ZoneChoice::resolve(Some("Asia/Calcutta"), Some("America/Denver"), vienna);
         assert_eq!(z.source, ZoneSource::Query);
-        let z = ZoneChoice::resolve(Some("Not/AZone"), Some("America/Denver"), vienna);
+        let z = ZoneChoice::resolve(None, Some("America/Denver"), vienna);
         assert_eq!((z.name(), z.source), ("America/Denver", ZoneSource::Cookie));
         let z = ZoneChoice::resolve(None, None, vienna);
         assert_eq!(z.source, ZoneSource::Conference);
+        assert!(z.rejected.is_none());
+    }
+
+    #[test]
+    fn an_unknown_zone_falls_back_to_the_conference_and_is_reported() {
+        let vienna: Tz = "Europe/Vienna".parse().unwrap();
+        let z = ZoneChoice::resolve(Some("Mars/Olympus"), Some("America/Denver"), vienna);
+        assert_eq!(z.name(), "Europe/Vienna");
+        assert_eq!(
+            z.rejected,
+            Some(("Mars/Olympus".to_owned(), RejectedFrom::Query))
+        );
+        let z = ZoneChoice::resolve(None, Some("Nowhere"), vienna);
+        assert_eq!(z.rejected.map(|r| r.1), Some(RejectedFrom::Cookie));
+    }
+
+    #[test]
+    fn ranges_carry_dates_off_the_page_day_and_utc_visitors_see_one_clock() {
+        let page = Utc.with_ymd_and_hms(2026, 9, 15, 12, 0, 0).unwrap();
+        let denver: Tz = "America/Denver".parse().unwrap();
+        let w = Writer::new(denver, page);
+        // 05:30 UTC on the 16th is 23:30 MDT on the 15th: a date in UTC, none in Denver.
+        let s = Utc.with_ymd_and_hms(2026, 9, 16, 5, 30, 0).unwrap();
+        let r = w.range(s, s + chrono::Duration::minutes(45));
+        assert_eq!(r.utc, "Wed 16 Sep 05:30–06:15 UTC");
+        assert_eq!(r.local.as_deref(), Some("23:30–Wed 16 Sep 00:15 MDT"));
+        // Ending at midnight stays on its own day.
+        let s = Utc.with_ymd_and_hms(2026, 9, 15, 23, 0, 0).unwrap();
+        let r = Writer::new(Tz::UTC, page).range(s, s + chrono::Duration::hours(1));
+        assert_eq!((r.utc.as_str(), r.local), ("23:00–00:00 UTC", None));
+        let chatham: Tz = "Pacific/Chatham".parse().unwrap();
+        assert_eq!(offset_label(chatham, page), "+12:45");
+        assert_eq!(
+            Writer::new("Etc/UTC".parse().unwrap(), page).at(page).local,
+            None
+        );
     }
 }

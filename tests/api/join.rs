@@ -257,16 +257,16 @@ async fn admins_can_open_a_session_room_early_and_guests_wait_for_it() {
     let later = app.clock.now() + chrono::Duration::hours(1);
     let sessions: Vec<serde_json::Value> =
         serde_json::from_slice(&app.cli(&["schedule", "show", "--json"]).stdout).unwrap();
-    let id = sessions
+    let session = sessions
         .iter()
         .find(|s| {
             s["room"] == "Refereed Track"
                 && chrono::DateTime::parse_from_rfc3339(s["start"].as_str().unwrap()).unwrap()
                     > later
         })
-        .expect("a later session")["id"]
-        .as_i64()
-        .unwrap();
+        .expect("a later session");
+    let id = session["id"].as_i64().unwrap();
+    let start = chrono::DateTime::parse_from_rfc3339(session["start"].as_str().unwrap()).unwrap();
     let page = format!("/sessions/{id}");
 
     app.log_in_as_guest("Alice").await;
@@ -275,7 +275,17 @@ async fn admins_can_open_a_session_room_early_and_guests_wait_for_it() {
     let (_, as_admin) = app.get(&page).await;
 
     assert!(attrs(&as_guest, "form[action='/rooms/refereed/join']", "action").is_empty());
-    assert!(as_guest.contains("opens 10 minutes before"));
+    // The page names the minute the room opens (10 minutes before), in the visitor's zone:
+    // this client has no zone, so the conference's (Europe/Vienna).
+    let opens = (start - chrono::Duration::minutes(10))
+        .with_timezone(&"Europe/Vienna".parse::<chrono_tz::Tz>().unwrap())
+        .format("%H:%M (your time)")
+        .to_string();
+    let note = crate::helpers::texts(&as_guest, ".join-note").join(" ");
+    assert!(
+        note.starts_with("Video room: Opens at ") && note.contains(&opens),
+        "{note} should say the room opens at {opens}"
+    );
     assert_eq!(
         attrs(&as_admin, "form[action='/rooms/refereed/join']", "action").len(),
         1

@@ -1,0 +1,83 @@
+//! `GET /sessions/{id}`: one session: title, speakers, sanitised abstract, room and track,
+//! times (UTC and the visitor's zone, once for a visitor in UTC, and the conference's), the
+//! join button or its state, the room's chat and stream links and the session's `.ics`.
+
+use actix_web::{get, web, HttpResponse};
+use askama::Template;
+
+use super::common::{http_link, sanitise, Card, CardMaker};
+use crate::error::{AppError, AppResult};
+use crate::web::layout::Layout;
+use crate::web::page::PageCtx;
+use crate::web::render;
+use crate::web::time::{self, Shown};
+
+/// Registers the page.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(session_page);
+}
+
+/// The session page.
+#[derive(Template)]
+#[template(path = "schedule/session.html")]
+pub struct SessionPage {
+    /// Header.
+    pub layout: Layout,
+    /// The session as a card (speakers, track, room, times, join state).
+    pub card: Card,
+    /// Subtitle.
+    pub subtitle: String,
+    /// Date and start in UTC and the visitor's zone.
+    pub start: Shown,
+    /// Date and start in the conference zone.
+    pub start_conference: String,
+    /// Whether the visitor's zone differs from the conference's.
+    pub show_conference_time: bool,
+    /// Length in minutes.
+    pub minutes: i64,
+    /// Sanitised abstract HTML.
+    pub abstract_html: String,
+    /// Sanitised description HTML.
+    pub description_html: String,
+    /// Hallway room name, if the schedule room is mapped.
+    pub room_name: String,
+    /// Chat link.
+    pub chat_url: String,
+    /// Stream link.
+    pub stream_url: String,
+    /// Link to the source system (http/https only; empty otherwise).
+    pub url: String,
+}
+
+/// `GET /sessions/{id}` (digits only, so `/sessions/{id}.ics` is another route).
+#[get("/sessions/{id:[0-9]{1,18}}")]
+pub async fn session_page(ctx: PageCtx, id: web::Path<String>) -> AppResult<HttpResponse> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let index = ctx.state.schedule.get();
+    let s = index.session(id).ok_or(AppError::NotFound)?;
+    let room = ctx.state.rooms.for_schedule_room(&s.room);
+    let maker = CardMaker::new(&ctx, &index, ctx.shown_now, s.start);
+    let card = maker.card(s);
+    let page = SessionPage {
+        subtitle: s.subtitle.clone().unwrap_or_default(),
+        start: maker.times().full(s.start),
+        start_conference: time::local_full(s.start, ctx.conference_tz),
+        show_conference_time: ctx.zone.tz != ctx.conference_tz,
+        minutes: (s.end - s.start).num_minutes(),
+        abstract_html: sanitise(s.abstract_text.as_deref()),
+        description_html: sanitise(s.description.as_deref()),
+        room_name: room.map(|r| r.name.clone()).unwrap_or_default(),
+        chat_url: room
+            .and_then(|r| r.chat_url.as_ref())
+            .map(|u| u.to_string())
+            .unwrap_or_default(),
+        stream_url: room
+            .and_then(|r| r.stream_url.as_ref())
+            .map(|u| u.to_string())
+            .unwrap_or_default(),
+        url: http_link(s.url.as_deref()),
+        card,
+        layout: ctx.layout.clone(),
+    };
+    render::page(&ctx, &page)
+}

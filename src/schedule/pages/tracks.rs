@@ -1,0 +1,83 @@
+//! `GET /tracks` (every track with its number of sessions) and `GET /tracks/{slug}` (a track's
+//! sessions under the visitor's local days, with the track's `.ics`).
+
+use actix_web::{get, web, HttpResponse};
+use askama::Template;
+
+use super::common::{by_local_day, DayGroup};
+use crate::error::{AppError, AppResult};
+use crate::web::layout::Layout;
+use crate::web::page::PageCtx;
+use crate::web::render;
+
+/// Registers the pages.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(tracks_page).service(track_page);
+}
+
+/// A track or speaker in a list.
+pub struct Entry {
+    /// Page slug.
+    pub slug: String,
+    /// Name.
+    pub name: String,
+    /// Sessions.
+    pub count: usize,
+}
+
+/// Every track.
+#[derive(Template)]
+#[template(path = "schedule/tracks.html")]
+pub struct TracksPage {
+    /// Header.
+    pub layout: Layout,
+    /// Tracks by name.
+    pub tracks: Vec<Entry>,
+}
+
+/// `GET /tracks`.
+#[get("/tracks")]
+pub async fn tracks_page(ctx: PageCtx) -> AppResult<HttpResponse> {
+    let index = ctx.state.schedule.get();
+    let page = TracksPage {
+        tracks: index
+            .tracks()
+            .iter()
+            .map(|g| Entry {
+                slug: g.slug.clone(),
+                name: g.name.clone(),
+                count: g.len(),
+            })
+            .collect(),
+        layout: ctx.layout.clone(),
+    };
+    render::page(&ctx, &page)
+}
+
+/// One track.
+#[derive(Template)]
+#[template(path = "schedule/track.html")]
+pub struct TrackPage {
+    /// Header.
+    pub layout: Layout,
+    /// Track name.
+    pub name: String,
+    /// Slug (for the `.ics` link).
+    pub slug: String,
+    /// Its sessions by day.
+    pub days: Vec<DayGroup>,
+}
+
+/// `GET /tracks/{slug}` (slug characters only, so `/tracks/{slug}.ics` is another route).
+#[get("/tracks/{slug:[a-z0-9-]{1,90}}")]
+pub async fn track_page(ctx: PageCtx, slug: web::Path<String>) -> AppResult<HttpResponse> {
+    let index = ctx.state.schedule.get();
+    let g = index.track(&slug).ok_or(AppError::NotFound)?;
+    let page = TrackPage {
+        name: g.name.clone(),
+        slug: g.slug.clone(),
+        days: by_local_day(&ctx, &index, index.sessions_of(g)),
+        layout: ctx.layout.clone(),
+    };
+    render::page(&ctx, &page)
+}
