@@ -14,6 +14,8 @@ pub mod export;
 pub mod handlers;
 pub mod import;
 pub mod index;
+pub mod published;
 pub mod pull;
+pub mod slug;
 pub mod store;
 pub mod stored;
