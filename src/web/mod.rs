@@ -41,6 +41,8 @@ impl tracing_actix_web::RootSpanBuilder for RouteSpan {
 /// Registers every route of the portal: each feature registers its own.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(healthz).service(static_file);
+    // Before the pages: `/sessions/{id}.ics` and `/tracks/{slug}.ics` also match their patterns.
+    crate::schedule::feeds::configure(cfg);
     crate::schedule::handlers::configure(cfg);
     crate::schedule::admin::configure(cfg);
     crate::auth::handlers::configure(cfg);
