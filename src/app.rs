@@ -3,6 +3,9 @@
 //! [`Application::build`] connects and migrates the database, syncs the configured rooms,
 //! binds its own listener (port 0 in tests) and prepares the background jobs (status poller,
 //! schedule puller), so tests boot exactly what production boots.
+//!
+//! The middleware that applies to every route is here too: compression (gzip, brotli) and the
+//! default `Cache-Control` of HTML pages ([`page_cache_control`]).
 
 use std::collections::HashMap;
 use std::net::TcpListener;
@@ -11,9 +14,12 @@ use std::sync::Arc;
 use actix_session::config::PersistentSession;
 use actix_session::storage::CookieSessionStore;
 use actix_session::SessionMiddleware;
+use actix_web::body::MessageBody;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
-use actix_web::middleware::DefaultHeaders;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::{from_fn, Compress, DefaultHeaders, Next};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use secrecy::ExposeSecret;
@@ -201,6 +207,10 @@ impl Application {
                         .add(("X-Content-Type-Options", "nosniff"))
                         .add(("Referrer-Policy", "same-origin")),
                 )
+                // gzip or brotli as the client asks; empty bodies (303 redirects, 304) and images
+                // other than SVG are left as they are.
+                .wrap(Compress::default())
+                .wrap(from_fn(page_cache_control))
                 .wrap(TracingLogger::<RouteSpan>::new())
                 .app_data(state.clone())
                 .app_data(
@@ -285,6 +295,33 @@ impl Application {
         }
         result.context("HTTP server failed")
     }
+}
+
+/// What HTML pages get when their handler set no `Cache-Control`.
+pub const PAGE_CACHE_CONTROL: &str = "private, max-age=0";
+
+/// The one place that decides how pages are cached. Every HTML page depends on the visitor
+/// (session, zone cookie, CSRF token) or on the minute (now and next), so shared caches must
+/// not store it and browsers must ask again before reusing it: `private, max-age=0`. A handler
+/// that knows better (the exports' `public, max-age=60`, static files) sets its own header,
+/// which is kept.
+async fn page_cache_control(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/html"));
+    if is_html && !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(PAGE_CACHE_CONTROL),
+        );
+    }
+    Ok(res)
 }
 
 /// The change-mechanism loop: once a second, reload the caches whose shared state moved.

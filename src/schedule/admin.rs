@@ -1,9 +1,9 @@
 //! Organizer pages for the schedule: `/admin/schedule` shows where the schedule came from, the
-//! state of URL pulls and unmapped rooms, and takes an upload (preview or import); the
-//! re-export endpoints `/schedule.xml`, `/schedule.json` and `/api/v1/schedule` live here too.
+//! state of URL pulls and unmapped rooms, and takes an upload (preview or import). The public
+//! exports are in `feeds`.
 
 use actix_multipart::Multipart;
-use actix_web::{get, post, route, HttpResponse};
+use actix_web::{get, post, HttpResponse};
 use askama::Template;
 use futures::StreamExt;
 
@@ -11,10 +11,8 @@ use crate::auth::guard::ScheduleAdmin;
 use crate::config;
 use crate::error::{AppError, AppResult};
 use crate::schedule::diff::change_lines;
-use crate::schedule::export::{self, ExportMeta};
 use crate::schedule::import::{self, ImportError, ImportOptions};
 use crate::schedule::store::{self, ConferenceInfo, PullState};
-use crate::state::AppState;
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
 use crate::web::{render, time};
@@ -108,13 +106,9 @@ async fn page(ctx: &PageCtx, result: Option<UploadResult>) -> AppResult<AdminSch
     })
 }
 
-/// Registers the schedule administration and export routes.
+/// Registers the schedule administration routes.
 pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
-    cfg.service(admin_schedule)
-        .service(upload_schedule)
-        .service(schedule_xml)
-        .service(schedule_json)
-        .service(api_schedule);
+    cfg.service(admin_schedule).service(upload_schedule);
 }
 
 /// `GET /admin/schedule`.
@@ -256,59 +250,4 @@ pub async fn upload_schedule(
     };
     let p = page(&ctx, Some(result)).await?;
     render::page_with_status(&ctx, &p, status)
-}
-
-async fn export_data(
-    state: &AppState,
-) -> AppResult<(ExportMeta, Vec<crate::schedule::stored::StoredSession>)> {
-    let conference = state.conference();
-    let info = conference.info;
-    let sessions = state.schedule.get().all().to_vec();
-    let mut room_order: Vec<String> = state
-        .rooms
-        .all()
-        .iter()
-        .flat_map(|r| r.schedule_rooms.iter().cloned())
-        .collect();
-    for s in &sessions {
-        if !room_order.contains(&s.room) {
-            room_order.push(s.room.clone());
-        }
-    }
-    let meta = ExportMeta {
-        title: conference.title,
-        acronym: info.as_ref().and_then(|i| i.acronym.clone()),
-        tz: conference.tz,
-        base_url: state.settings.public_link("/"),
-        version: info
-            .as_ref()
-            .map(|i| format!("hallway import {}", time::iso(i.imported_at)))
-            .unwrap_or_else(|| "empty".into()),
-        room_order,
-    };
-    Ok((meta, sessions))
-}
-
-/// `GET /schedule.xml`: frab XML for schedule apps.
-#[route("/schedule.xml", method = "GET", method = "HEAD")]
-pub async fn schedule_xml(state: actix_web::web::Data<AppState>) -> AppResult<HttpResponse> {
-    let (meta, sessions) = export_data(&state).await?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/xml; charset=utf-8")
-        .body(export::frab_xml(&meta, &sessions)))
-}
-
-/// `GET /schedule.json`: frab/pretalx schedule.json for schedule apps.
-#[route("/schedule.json", method = "GET", method = "HEAD")]
-pub async fn schedule_json(state: actix_web::web::Data<AppState>) -> AppResult<HttpResponse> {
-    let (meta, sessions) = export_data(&state).await?;
-    Ok(HttpResponse::Ok().json(export::frab_json(&meta, &sessions)))
-}
-
-/// `GET /api/v1/schedule`: hallway's normalized JSON (as `hallway schedule show --json`).
-#[route("/api/v1/schedule", method = "GET", method = "HEAD")]
-pub async fn api_schedule(state: actix_web::web::Data<AppState>) -> AppResult<HttpResponse> {
-    let index = state.schedule.get();
-    let list: Vec<serde_json::Value> = index.all().iter().map(export::normalized).collect();
-    Ok(HttpResponse::Ok().json(list))
 }

@@ -41,7 +41,12 @@ impl tracing_actix_web::RootSpanBuilder for RouteSpan {
 
 /// Registers every route of the portal: each feature registers its own.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(healthz).service(static_file);
+    cfg.service(healthz)
+        .service(static_file)
+        .service(favicon)
+        .service(robots_txt);
+    // Before the pages: `/sessions/{id}.ics` and `/tracks/{slug}.ics` also match their patterns.
+    crate::schedule::feeds::configure(cfg);
     crate::schedule::pages::configure(cfg);
     crate::web::preview::configure(cfg);
     crate::schedule::admin::configure(cfg);
@@ -74,6 +79,36 @@ async fn static_file(name: web::Path<String>) -> Result<HttpResponse, AppError> 
         .content_type(content_type)
         .insert_header(("cache-control", "public, max-age=86400"))
         .body(body))
+}
+
+/// `GET /favicon.ico`: where browsers look for the icon when a page names none (a door, 32×32
+/// PNG in an ICO container).
+#[route("/favicon.ico", method = "GET", method = "HEAD")]
+async fn favicon() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/x-icon")
+        .insert_header(("cache-control", "public, max-age=86400"))
+        .body(&include_bytes!("../../static/favicon.ico")[..])
+}
+
+/// What crawlers may index: the public schedule pages, not the admin pages, the login pages
+/// or the join redirects (which would start a meeting seat for a robot).
+pub const ROBOTS_TXT: &str = "\
+User-agent: *
+Disallow: /admin
+Disallow: /login
+Disallow: /logout
+Disallow: /rooms/*/join
+Allow: /
+";
+
+/// `GET /robots.txt`.
+#[route("/robots.txt", method = "GET", method = "HEAD")]
+async fn robots_txt() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .insert_header(("cache-control", "public, max-age=86400"))
+        .body(ROBOTS_TXT)
 }
 
 async fn not_found() -> Result<HttpResponse, AppError> {

@@ -4,6 +4,7 @@
 mod architecture;
 mod bbb_sim_cli;
 mod browser;
+mod exports;
 mod helpers;
 mod hostile;
 mod join;
