@@ -128,6 +128,7 @@ impl Application {
                     dry_run: false,
                 },
                 rooms.clone(),
+                settings.schedule.redirects,
             )?),
             None => None,
         };

@@ -56,6 +56,11 @@ pub struct RawSchedule {
     pub pull_interval_secs: u64,
     /// Largest schedule file accepted, in bytes (uploads, pulls and files).
     pub max_bytes: usize,
+    /// Follow a redirect of `url` to loopback, private or link-local addresses (off: such a
+    /// redirect fails the pull, so an export cannot steer hallway at internal services).
+    pub allow_private_redirects: bool,
+    /// Follow a redirect from https to plain http (off: the pull fails instead).
+    pub allow_insecure_redirects: bool,
 }
 
 impl Default for RawSchedule {
@@ -64,6 +69,8 @@ impl Default for RawSchedule {
             url: None,
             pull_interval_secs: 600,
             max_bytes: 20 * 1024 * 1024,
+            allow_private_redirects: false,
+            allow_insecure_redirects: false,
         }
     }
 }
@@ -243,6 +250,17 @@ pub struct ScheduleSettings {
     pub pull_interval: Duration,
     /// Size limit for schedule files.
     pub max_bytes: usize,
+    /// Which redirects a pull follows.
+    pub redirects: RedirectRules,
+}
+
+/// Which redirects the schedule pull follows beyond same-scheme public hosts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RedirectRules {
+    /// Loopback, private and link-local targets.
+    pub allow_private: bool,
+    /// https → http.
+    pub allow_insecure: bool,
 }
 
 /// Typed `[bbb]`.
@@ -459,6 +477,10 @@ impl RawSettings {
                 url: schedule_url,
                 pull_interval: Duration::from_secs(self.schedule.pull_interval_secs),
                 max_bytes: self.schedule.max_bytes,
+                redirects: RedirectRules {
+                    allow_private: self.schedule.allow_private_redirects,
+                    allow_insecure: self.schedule.allow_insecure_redirects,
+                },
             },
             listen,
             public_url_derived: self.server.public_url.is_none(),
