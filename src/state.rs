@@ -43,6 +43,10 @@ pub struct AppState {
     pub schedule: Arc<SharedIndex>,
     /// This instance's view of the change versions.
     pub changes: Arc<ChangeFeed>,
+    /// Revoked sessions and guest mode, in memory (refreshed through `changes`).
+    pub sessions: Arc<crate::auth::gate::SessionGate>,
+    /// Per-address login attempt limits (this instance).
+    pub login_limits: Arc<crate::auth::limits::LoginLimits>,
 }
 
 /// The conference as pages show it: configuration overrides first, then the last import.
@@ -89,6 +93,12 @@ impl AppState {
                     .placements
                     .replace(&self.rooms, room_store::all_pins(&self.db).await?),
                 Topic::Meetings => {}
+                Topic::Sessions => {
+                    self.sessions
+                        .reload_revoked(&self.db, self.clock.now())
+                        .await?
+                }
+                Topic::GuestMode => self.sessions.reload_guest_mode(&self.db).await?,
             }
         }
         Ok(changed)

@@ -182,6 +182,9 @@ fn joinable(ctx: &PageCtx, s: &StoredSession, room: Option<&Room>, now: DateTime
             Slot {
                 start: s.start,
                 end: s.end,
+                track: s.track.as_deref(),
+                guid: s.guid.as_deref(),
+                persons: &s.persons,
             },
             ctx.state.join_window,
             now,
