@@ -2,6 +2,7 @@
 //! with a fresh SQLite database per test. One binary, one module per feature.
 
 mod architecture;
+mod auth;
 mod auth_schedule_pull;
 mod bbb_sim_cli;
 mod browser;
