@@ -3,6 +3,7 @@
 
 mod architecture;
 mod auth;
+mod auth_postgres;
 mod auth_schedule_pull;
 mod bbb_sim_cli;
 mod browser;
