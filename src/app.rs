@@ -140,10 +140,16 @@ impl Application {
                     dry_run: false,
                 },
                 rooms.clone(),
+                settings.schedule.redirects,
             )?),
             None => None,
         };
+        let sessions = Arc::new(crate::auth::gate::SessionGate::new(&settings.auth));
+        sessions.reload(&db, options.clock.now()).await?;
+        let login_limits = Arc::new(crate::auth::limits::LoginLimits::new(&settings.auth));
         let state = web::Data::new(AppState {
+            sessions,
+            login_limits,
             settings: settings.clone(),
             db: db.clone(),
             bbb,
@@ -181,6 +187,9 @@ impl Application {
             }
         };
         let secure = settings.public_url.scheme() == "https";
+        let cookie_ttl = actix_web::cookie::time::Duration::seconds(
+            i64::try_from(settings.auth.absolute.as_secs()).unwrap_or(i64::MAX),
+        );
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
@@ -190,10 +199,7 @@ impl Application {
                         .cookie_secure(secure)
                         .cookie_same_site(SameSite::Lax)
                         .cookie_http_only(true)
-                        .session_lifecycle(
-                            PersistentSession::default()
-                                .session_ttl(actix_web::cookie::time::Duration::days(14)),
-                        )
+                        .session_lifecycle(PersistentSession::default().session_ttl(cookie_ttl))
                         .build(),
                 )
                 .wrap(

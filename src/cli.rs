@@ -1,5 +1,5 @@
-//! The command line: `hallway serve | demo | schedule import/show | bbb-sim | admin-link |
-//! print-config`. Each command parses configuration once and calls into the library.
+//! The command line: `hallway serve | demo | schedule import/show | users import | bbb-sim |
+//! admin-link | print-config`. Each command parses configuration once and calls into the library.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -40,6 +40,9 @@ pub enum Command {
     /// Import or show the conference schedule.
     #[command(subcommand)]
     Schedule(ScheduleCommand),
+    /// Manage the registration list.
+    #[command(subcommand)]
+    Users(UsersCommand),
     /// Run a BigBlueButton API simulator.
     BbbSim(SimArgs),
     /// Print a one-time admin login link.
@@ -100,6 +103,20 @@ pub struct SimArgs {
     /// Simulated BBB version (API root fields, join error delivery, role join).
     #[arg(long = "bbb-version", default_value = "3.0")]
     pub bbb_version: crate::bbb::ServerVersion,
+}
+
+/// `hallway users …`
+#[derive(Subcommand, Debug)]
+pub enum UsersCommand {
+    /// Import or update people from a CSV file (columns email, name, code, roles, tracks,
+    /// speaker_of; lists separated by ';'). All or nothing: one bad row and nothing changes.
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+        /// Only print what would change; store nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// `hallway admin-link`
@@ -224,6 +241,36 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     );
                 }
             }
+        }
+        Command::Users(UsersCommand::Import { file, dry_run }) => {
+            let bytes =
+                std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+            let rows = match crate::auth::people::parse_csv(&bytes) {
+                Ok(rows) => rows,
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("{}: {e}", file.display());
+                    }
+                    eprintln!("error: {} problem(s); nothing was imported", errors.len());
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            let settings = load_settings(&cli)?;
+            let db = Db::connect(&settings.database_url).await?;
+            let actor = format!("cli: users import {}", file.display());
+            let changes =
+                crate::auth::people::import(&db, &rows, *dry_run, &actor, Utc::now()).await;
+            db.close().await;
+            let changes = changes?;
+            for c in &changes {
+                println!("{c}");
+            }
+            let unchanged = rows.len() - changes.len();
+            println!(
+                "{} {} change(s), {unchanged} unchanged",
+                if *dry_run { "would make" } else { "made" },
+                changes.len()
+            );
         }
         Command::BbbSim(args) => {
             let mut config = SimConfig::new(args.name.clone(), args.secret.clone());

@@ -43,6 +43,52 @@ pub struct RawSettings {
     pub rooms: Vec<RawRoom>,
     /// Where the schedule comes from and how big it may be.
     pub schedule: RawSchedule,
+    /// Logins, sessions and guests.
+    pub auth: RawAuth,
+}
+
+/// `[auth]`
+#[derive(Debug, Deserialize, Serialize, Clone)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawAuth {
+    /// Guest mode until an admin switches it at run time (the switch is stored).
+    pub guests: bool,
+    /// Names guests may not take, besides the staff, moderators and admins of the registration
+    /// list (compared case-insensitively).
+    pub reserved_names: Vec<String>,
+    /// Seconds a session of a guest, attendee or moderator may stay unused.
+    pub idle_secs: u64,
+    /// Seconds such a session lasts at most.
+    pub absolute_secs: u64,
+    /// Seconds a staff or admin session may stay unused.
+    pub staff_idle_secs: u64,
+    /// Seconds a staff or admin session lasts at most.
+    pub staff_absolute_secs: u64,
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<String>,
+    /// Login attempts (codes, links, guests) per client address and minute, per instance.
+    pub attempts_per_ip_per_minute: u32,
+    /// Failed code logins per e-mail address within `failure_window_secs`, on all instances.
+    pub failures_per_email: u32,
+    /// The window of `failures_per_email`, in seconds.
+    pub failure_window_secs: u64,
+}
+
+impl Default for RawAuth {
+    fn default() -> Self {
+        Self {
+            guests: false,
+            reserved_names: Vec::new(),
+            idle_secs: 7 * 24 * 3600,
+            absolute_secs: 14 * 24 * 3600,
+            staff_idle_secs: 4 * 3600,
+            staff_absolute_secs: 24 * 3600,
+            trusted_proxies: Vec::new(),
+            attempts_per_ip_per_minute: 20,
+            failures_per_email: 5,
+            failure_window_secs: 900,
+        }
+    }
 }
 
 /// `[schedule]`
@@ -56,6 +102,11 @@ pub struct RawSchedule {
     pub pull_interval_secs: u64,
     /// Largest schedule file accepted, in bytes (uploads, pulls and files).
     pub max_bytes: usize,
+    /// Follow a redirect of `url` to loopback, private or link-local addresses (off: such a
+    /// redirect fails the pull, so an export cannot steer hallway at internal services).
+    pub allow_private_redirects: bool,
+    /// Follow a redirect from https to plain http (off: the pull fails instead).
+    pub allow_insecure_redirects: bool,
 }
 
 impl Default for RawSchedule {
@@ -64,6 +115,8 @@ impl Default for RawSchedule {
             url: None,
             pull_interval_secs: 600,
             max_bytes: 20 * 1024 * 1024,
+            allow_private_redirects: false,
+            allow_insecure_redirects: false,
         }
     }
 }
@@ -272,8 +325,34 @@ pub struct Settings {
     pub join_window: JoinWindow,
     /// Schedule source settings.
     pub schedule: ScheduleSettings,
+    /// Login and session settings.
+    pub auth: AuthSettings,
 }
 
+/// Typed `[auth]`.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// Guest mode before any admin switched it.
+    pub guests_default: bool,
+    /// Names guests may not take (lower case).
+    pub reserved_names: Vec<String>,
+    /// Idle limit for guests, attendees and moderators.
+    pub idle: Duration,
+    /// Absolute limit for them.
+    pub absolute: Duration,
+    /// Idle limit for staff and admins.
+    pub staff_idle: Duration,
+    /// Absolute limit for staff and admins.
+    pub staff_absolute: Duration,
+    /// Proxies whose `X-Forwarded-For` counts.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Per-address attempts per minute.
+    pub attempts_per_ip_per_minute: std::num::NonZeroU32,
+    /// Failed code logins per address within `failure_window`.
+    pub failures_per_email: u32,
+    /// Window of the per-address counter.
+    pub failure_window: Duration,
+}
 /// Typed `[schedule]`.
 #[derive(Debug, Clone)]
 pub struct ScheduleSettings {
@@ -283,6 +362,17 @@ pub struct ScheduleSettings {
     pub pull_interval: Duration,
     /// Size limit for schedule files.
     pub max_bytes: usize,
+    /// Which redirects a pull follows.
+    pub redirects: RedirectRules,
+}
+
+/// Which redirects the schedule pull follows beyond same-scheme public hosts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RedirectRules {
+    /// Loopback, private and link-local targets.
+    pub allow_private: bool,
+    /// https → http.
+    pub allow_insecure: bool,
 }
 
 /// Typed `[bbb]`.
@@ -529,11 +619,17 @@ impl RawSettings {
         if self.schedule.max_bytes < 1024 {
             bail!("schedule.max_bytes must be at least 1024");
         }
+        let auth = parse_auth(self.auth)?;
         Ok(Settings {
+            auth,
             schedule: ScheduleSettings {
                 url: schedule_url,
                 pull_interval: Duration::from_secs(self.schedule.pull_interval_secs),
                 max_bytes: self.schedule.max_bytes,
+                redirects: RedirectRules {
+                    allow_private: self.schedule.allow_private_redirects,
+                    allow_insecure: self.schedule.allow_insecure_redirects,
+                },
             },
             listen,
             public_url_derived: self.server.public_url.is_none(),
@@ -623,6 +719,53 @@ fn redact_opt_url<S: Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::E
         Some(u) => s.serialize_str(&redact_url(u)),
         None => s.serialize_none(),
     }
+}
+
+fn parse_auth(a: RawAuth) -> anyhow::Result<AuthSettings> {
+    let secs = |field: &str, v: u64, min: u64| -> anyhow::Result<Duration> {
+        if v < min {
+            bail!("auth.{field} must be at least {min} seconds");
+        }
+        Ok(Duration::from_secs(v))
+    };
+    let trusted_proxies = a
+        .trusted_proxies
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            p.trim().parse().with_context(|| {
+                format!("auth.trusted_proxies[{i}]: '{p}' is not an IP address like 10.0.0.2")
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let staff_idle = secs("staff_idle_secs", a.staff_idle_secs, 60)?;
+    let staff_absolute = secs("staff_absolute_secs", a.staff_absolute_secs, 60)?;
+    let idle = secs("idle_secs", a.idle_secs, 60)?;
+    let absolute = secs("absolute_secs", a.absolute_secs, 60)?;
+    if staff_idle > idle || staff_absolute > absolute {
+        bail!("auth: staff session limits must not be longer than the others");
+    }
+    if a.failures_per_email == 0 {
+        bail!("auth.failures_per_email must be at least 1");
+    }
+    Ok(AuthSettings {
+        guests_default: a.guests,
+        reserved_names: a
+            .reserved_names
+            .iter()
+            .map(|n| n.trim().to_lowercase())
+            .filter(|n| !n.is_empty())
+            .collect(),
+        idle,
+        absolute,
+        staff_idle,
+        staff_absolute,
+        trusted_proxies,
+        attempts_per_ip_per_minute: std::num::NonZeroU32::new(a.attempts_per_ip_per_minute)
+            .context("auth.attempts_per_ip_per_minute must be at least 1")?,
+        failures_per_email: a.failures_per_email,
+        failure_window: secs("failure_window_secs", a.failure_window_secs, 60)?,
+    })
 }
 
 /// Parses an IANA zone name (backward-compatible links such as `Asia/Calcutta` included).

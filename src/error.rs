@@ -33,6 +33,12 @@ pub enum AppError {
     /// The request itself is wrong; the text is shown to the visitor.
     #[error("{0}")]
     BadRequest(String),
+    /// Too many attempts (logins); the visitor may try again after this many seconds.
+    #[error("too many attempts")]
+    TooManyRequests {
+        /// Seconds until the next attempt may succeed (sent as `Retry-After`).
+        retry_after_secs: u64,
+    },
     /// A BBB server failed; the visitor gets a friendly 502, staff get the cause in the log.
     #[error("BBB call failed")]
     Upstream(#[from] BbbError),
@@ -120,6 +126,7 @@ impl ResponseError for AppError {
             AppError::LoginRequired { .. } => StatusCode::SEE_OTHER,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Upstream(_) => StatusCode::BAD_GATEWAY,
             AppError::RoomUnavailable { .. } | AppError::MeetingStarting { .. } => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -151,6 +158,17 @@ impl ResponseError for AppError {
             ),
             AppError::Forbidden(why) => ("Not allowed", why.clone()),
             AppError::BadRequest(why) => ("That did not work", why.clone()),
+            AppError::TooManyRequests { retry_after_secs } => (
+                "Too many attempts",
+                format!(
+                    "There were too many login attempts. Please wait {} and try again.",
+                    if *retry_after_secs >= 120 {
+                        format!("{} minutes", retry_after_secs.div_ceil(60))
+                    } else {
+                        format!("{retry_after_secs} seconds")
+                    }
+                ),
+            ),
             AppError::Upstream(e) => {
                 tracing::error!(server = e.server(), error = %error_chain(e), "BBB call failed");
                 (
@@ -241,11 +259,14 @@ impl ResponseError for AppError {
         });
         let mut resp = HttpResponse::build(self.status_code());
         resp.content_type("text/html; charset=utf-8");
-        if matches!(
-            self,
-            AppError::MeetingStarting { .. } | AppError::RoomUnavailable { .. }
-        ) {
-            resp.insert_header((header::RETRY_AFTER, "3"));
+        match self {
+            AppError::MeetingStarting { .. } | AppError::RoomUnavailable { .. } => {
+                resp.insert_header((header::RETRY_AFTER, "3"));
+            }
+            AppError::TooManyRequests { retry_after_secs } => {
+                resp.insert_header((header::RETRY_AFTER, retry_after_secs.max(&1).to_string()));
+            }
+            _ => {}
         }
         resp.body(body)
     }

@@ -56,6 +56,10 @@ pub struct AppState {
     pub instance_id: String,
     /// Key that signs hallway's own short-lived links (join return tokens).
     pub link_key: LinkKey,
+    /// Revoked sessions and guest mode, in memory (refreshed through `changes`).
+    pub sessions: Arc<crate::auth::gate::SessionGate>,
+    /// Per-address login attempt limits (this instance).
+    pub login_limits: Arc<crate::auth::limits::LoginLimits>,
 }
 
 /// The conference as pages show it: configuration overrides first, then the last import.
@@ -104,6 +108,12 @@ impl AppState {
                 Topic::Meetings => self
                     .registry
                     .replace_all(room_store::open_meetings(&self.db).await?),
+                Topic::Sessions => {
+                    self.sessions
+                        .reload_revoked(&self.db, self.clock.now())
+                        .await?
+                }
+                Topic::GuestMode => self.sessions.reload_guest_mode(&self.db).await?,
             }
         }
         Ok(changed)

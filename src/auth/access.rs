@@ -3,15 +3,21 @@
 //! Pages, handlers and navigation links all ask [`decide`] (directly, or through the typed
 //! extractors in `auth::guard`), so no handler carries its own role check and a menu never
 //! offers what the handler would refuse. The decision is pure: the user, the action with what it
-//! concerns, and the instant. It knows nothing of HTTP.
+//! concerns, and the instant. It knows nothing of HTTP, sessions or guest mode (a guest whose
+//! mode was switched off never reaches it: the session layer drops them).
 //!
-//! | action                | anonymous      | guest                          | admin           |
-//! |-----------------------|----------------|--------------------------------|-----------------|
-//! | join a hackroom       | login          | viewer                         | moderator       |
-//! | join a session room   | login (window) | viewer, within the join window | moderator, any time before the session ends |
-//! | join a private room   | denied         | denied                         | moderator       |
-//! | staff pages (status)  | login          | denied                         | allowed         |
-//! | manage the schedule   | login          | denied                         | allowed         |
+//! | action                 | anonymous | guest, attendee          | moderator | track moderator / speaker      | staff     | admin     |
+//! |------------------------|-----------|--------------------------|-----------|--------------------------------|-----------|-----------|
+//! | join a hackroom        | login     | viewer                   | moderator | (as their role)                | moderator | moderator |
+//! | join a session room    | login     | viewer, in the join window | viewer, in the window | moderator, in the window of *their* session | moderator until the end | moderator until the end |
+//! | join a private room    | denied    | denied                   | denied    | denied                         | moderator | moderator |
+//! | end a room's meeting   | login     | denied                   | hackrooms | denied                         | any room  | any room  |
+//! | staff pages (status)   | login     | denied                   | denied    | denied                         | allowed   | allowed   |
+//! | schedule, guests, users| login     | denied                   | denied    | denied                         | denied    | allowed   |
+//!
+//! A track moderator is a person whose `tracks` name the running session's track; a speaker is
+//! a registered person whose `speaker_of` names the session's guid or one of its persons exactly
+//! as the schedule writes it. Guests are never either, whatever name they type.
 
 use chrono::{DateTime, Utc};
 
@@ -19,13 +25,19 @@ use crate::auth::user::{SessionUser, UserRole};
 use crate::bbb::Role;
 use crate::rooms::model::{JoinWindow, Room, RoomKind};
 
-/// A scheduled session as far as access is concerned: when it runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Slot {
+/// A scheduled session as far as access is concerned: when it runs, and who runs it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Slot<'a> {
     /// Start.
     pub start: DateTime<Utc>,
     /// End.
     pub end: DateTime<Utc>,
+    /// The schedule's track.
+    pub track: Option<&'a str>,
+    /// The schedule's guid.
+    pub guid: Option<&'a str>,
+    /// Speaker names as the schedule writes them.
+    pub persons: &'a [String],
 }
 
 /// Something a visitor wants to do.
@@ -36,12 +48,21 @@ pub enum Action<'a> {
         /// The room.
         room: &'a Room,
         /// Its sessions (only session rooms look at them).
-        sessions: &'a [Slot],
+        sessions: &'a [Slot<'a>],
+    },
+    /// End a room's running meeting for everyone.
+    EndMeeting {
+        /// The room.
+        room: &'a Room,
     },
     /// See the staff pages (status dashboard).
     SeeStaffPages,
     /// Upload or re-import the schedule.
     ManageSchedule,
+    /// Switch guest mode on or off.
+    ManageGuests,
+    /// See the registration list, end someone's sessions.
+    ManageUsers,
 }
 
 /// What the visitor is allowed.
@@ -56,10 +77,14 @@ pub enum Allowed {
 /// Why not.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Denied {
-    /// A logged-in guest would be allowed: log in first.
+    /// A logged-in user might be allowed: log in first.
     LoginRequired,
     /// Only the conference staff may.
     StaffOnly,
+    /// Only admins may.
+    AdminOnly,
+    /// Only moderators (of this kind of room) may.
+    ModeratorOnly,
     /// The room is private (staff room, green room).
     PrivateRoom {
         /// Its display name.
@@ -74,43 +99,75 @@ pub enum Denied {
     },
 }
 
-fn role_of(user: Option<&SessionUser>) -> Option<UserRole> {
-    user.map(|u| u.role)
+/// Whether `user` moderates `slot`: its track moderator or one of its speakers.
+fn runs(user: &SessionUser, slot: &Slot<'_>) -> bool {
+    if user.role == UserRole::Guest {
+        return false;
+    }
+    let norm = |s: &str| s.trim().to_lowercase();
+    let by_track = slot
+        .track
+        .is_some_and(|t| user.tracks.iter().any(|m| norm(m) == norm(t)));
+    let by_guid = slot
+        .guid
+        .is_some_and(|g| user.speaker_of.iter().any(|s| s.trim() == g));
+    let by_name = slot
+        .persons
+        .iter()
+        .any(|p| user.speaker_of.iter().any(|s| s.trim() == p.trim()));
+    by_track || by_guid || by_name
 }
 
 /// Decides whether `user` (None: not logged in) may do `action` at `now`.
 ///
 /// For an anonymous visitor the answer is computed as for a guest: when a guest would be
-/// allowed, the answer is [`Denied::LoginRequired`]; otherwise the guest's own refusal.
+/// allowed, the answer is [`Denied::LoginRequired`]; a page only some role may see also sends
+/// them to log in; a private room stays a plain refusal.
 pub fn decide(
     user: Option<&SessionUser>,
     action: Action<'_>,
     window: JoinWindow,
     now: DateTime<Utc>,
 ) -> Result<Allowed, Denied> {
-    let role = role_of(user);
-    let is_admin = role == Some(UserRole::Admin);
+    let role = user.map_or(UserRole::Guest, |u| u.role);
     let outcome = match action {
-        Action::SeeStaffPages | Action::ManageSchedule => {
-            if is_admin {
+        Action::SeeStaffPages => {
+            if role >= UserRole::Staff {
                 Ok(Allowed::Yes)
             } else {
                 Err(Denied::StaffOnly)
             }
         }
+        Action::ManageSchedule | Action::ManageGuests | Action::ManageUsers => {
+            if role == UserRole::Admin {
+                Ok(Allowed::Yes)
+            } else {
+                Err(Denied::AdminOnly)
+            }
+        }
+        Action::EndMeeting { room } => match (role, room.kind) {
+            (UserRole::Staff | UserRole::Admin, _) => Ok(Allowed::Yes),
+            (UserRole::Moderator, RoomKind::Hack) => Ok(Allowed::Yes),
+            _ => Err(Denied::ModeratorOnly),
+        },
         Action::JoinRoom { room, sessions } => {
-            if is_admin {
+            if role >= UserRole::Staff {
                 Ok(Allowed::Join(Role::Moderator))
             } else {
                 match room.kind {
+                    RoomKind::Hack if role == UserRole::Moderator => {
+                        Ok(Allowed::Join(Role::Moderator))
+                    }
                     RoomKind::Hack => Ok(Allowed::Join(Role::Viewer)),
                     RoomKind::Private => Err(Denied::PrivateRoom {
                         room: room.name.clone(),
                     }),
                     RoomKind::Session => {
-                        if sessions.iter().any(|s| window.is_open(s.start, s.end, now)) {
-                            Ok(Allowed::Join(Role::Viewer))
-                        } else {
+                        let mut open = sessions
+                            .iter()
+                            .filter(|s| window.is_open(s.start, s.end, now))
+                            .peekable();
+                        if open.peek().is_none() {
                             Err(Denied::RoomClosed {
                                 room: room.name.clone(),
                                 opens_at: sessions
@@ -119,15 +176,21 @@ pub fn decide(
                                     .map(|s| window.opens_at(s.start))
                                     .min(),
                             })
+                        } else if user.is_some_and(|u| open.any(|s| runs(u, s))) {
+                            Ok(Allowed::Join(Role::Moderator))
+                        } else {
+                            Ok(Allowed::Join(Role::Viewer))
                         }
                     }
                 }
             }
         }
     };
-    match (role, outcome) {
+    match (user, outcome) {
         (None, Ok(_)) => Err(Denied::LoginRequired),
-        (None, Err(Denied::StaffOnly)) => Err(Denied::LoginRequired),
+        (None, Err(Denied::StaffOnly | Denied::AdminOnly | Denied::ModeratorOnly)) => {
+            Err(Denied::LoginRequired)
+        }
         (_, other) => other,
     }
 }
@@ -137,7 +200,7 @@ pub fn decide(
 pub fn offers_join(
     user: Option<&SessionUser>,
     room: &Room,
-    slot: Slot,
+    slot: Slot<'_>,
     window: JoinWindow,
     now: DateTime<Utc>,
 ) -> bool {
@@ -151,7 +214,7 @@ pub fn offers_join(
         window,
         now,
     ) {
-        // Admins may open a room any time before its session ends; the button shows then.
+        // Staff may open a room any time before its session ends; the button shows then.
         Ok(Allowed::Join(Role::Moderator)) => admin_window_open,
         Ok(_) | Err(Denied::LoginRequired) => true,
         Err(_) => false,
@@ -181,6 +244,11 @@ pub fn sees_staff_pages(user: Option<&SessionUser>, now: DateTime<Utc>) -> bool 
     decide(user, Action::SeeStaffPages, JoinWindow::default(), now).is_ok()
 }
 
+/// Whether navigation should link the admin pages (users, guest mode).
+pub fn sees_admin_pages(user: Option<&SessionUser>, now: DateTime<Utc>) -> bool {
+    decide(user, Action::ManageUsers, JoinWindow::default(), now).is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,92 +269,285 @@ mod tests {
     }
 
     fn user(role: UserRole) -> SessionUser {
-        SessionUser {
-            id: "u".into(),
-            name: "U".into(),
-            role,
-        }
+        SessionUser::new("u", "U", role)
     }
 
     fn t(h: u32, m: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 9, 14, h, m, 0).unwrap()
     }
 
+    /// Who is asking, in the order of the module's table.
+    #[derive(Clone, Copy, Debug)]
+    enum Who {
+        Anon,
+        Guest,
+        Attendee,
+        Moderator,
+        TrackMod,
+        Speaker,
+        SpeakerByGuid,
+        OtherTrackMod,
+        GuestNamedLikeSpeaker,
+        Staff,
+        Admin,
+    }
+
+    fn person(who: Who) -> Option<SessionUser> {
+        let mut u = match who {
+            Who::Anon => return None,
+            Who::Guest | Who::GuestNamedLikeSpeaker => user(UserRole::Guest),
+            Who::Moderator => user(UserRole::Moderator),
+            Who::Staff => user(UserRole::Staff),
+            Who::Admin => user(UserRole::Admin),
+            _ => user(UserRole::Attendee),
+        };
+        match who {
+            Who::TrackMod => u.tracks = vec!["kernel ".into()],
+            Who::OtherTrackMod => u.tracks = vec!["Toolchains".into()],
+            Who::Speaker => u.speaker_of = vec!["Jörg Rödel".into()],
+            Who::SpeakerByGuid => u.speaker_of = vec!["guid-1".into()],
+            Who::GuestNamedLikeSpeaker => {
+                u.name = "Jörg Rödel".into();
+                u.speaker_of = vec!["Jörg Rödel".into()];
+            }
+            _ => {}
+        }
+        Some(u)
+    }
+
     #[test]
     fn every_role_gets_exactly_what_the_table_says() {
-        let guest = user(UserRole::Guest);
-        let admin = user(UserRole::Admin);
+        use Allowed::*;
+        use Denied::*;
+        let persons = vec!["Jörg Rödel".to_string()];
         let talk = [Slot {
             start: t(10, 0),
             end: t(10, 45),
+            track: Some("Kernel"),
+            guid: Some("guid-1"),
+            persons: &persons,
         }];
         let w = JoinWindow::default();
-        let join = |u: Option<&SessionUser>, kind, at| {
+        let (hack, session, private) = (
+            room(RoomKind::Hack),
+            room(RoomKind::Session),
+            room(RoomKind::Private),
+        );
+        let v = Ok(Join(Role::Viewer));
+        let m = Ok(Join(Role::Moderator));
+        let closed = |opens| {
+            Err(RoomClosed {
+                room: "Room R".into(),
+                opens_at: opens,
+            })
+        };
+        let private_no = Err(PrivateRoom {
+            room: "Room R".into(),
+        });
+        // who, hackroom, session room at 10:05, at 9:49 (before the window), at 8:00,
+        // private room, end a hackroom, end a session room, staff pages, admin pages
+        type Row = (
+            Who,
+            Result<Allowed, Denied>,
+            Result<Allowed, Denied>,
+            Result<Allowed, Denied>,
+            Result<Allowed, Denied>,
+            Result<Allowed, Denied>,
+            Result<Allowed, Denied>,
+            Result<Allowed, Denied>,
+            Result<Allowed, Denied>,
+            Result<Allowed, Denied>,
+        );
+        let login = Err(LoginRequired);
+        let table: Vec<Row> = vec![
+            (
+                Who::Anon,
+                login.clone(),
+                login.clone(),
+                closed(Some(t(9, 50))),
+                closed(Some(t(9, 50))),
+                private_no.clone(),
+                login.clone(),
+                login.clone(),
+                login.clone(),
+                login.clone(),
+            ),
+            (
+                Who::Guest,
+                v.clone(),
+                v.clone(),
+                closed(Some(t(9, 50))),
+                closed(Some(t(9, 50))),
+                private_no.clone(),
+                Err(ModeratorOnly),
+                Err(ModeratorOnly),
+                Err(StaffOnly),
+                Err(AdminOnly),
+            ),
+            (
+                Who::Attendee,
+                v.clone(),
+                v.clone(),
+                closed(Some(t(9, 50))),
+                closed(Some(t(9, 50))),
+                private_no.clone(),
+                Err(ModeratorOnly),
+                Err(ModeratorOnly),
+                Err(StaffOnly),
+                Err(AdminOnly),
+            ),
+            (
+                Who::Moderator,
+                m.clone(),
+                v.clone(),
+                closed(Some(t(9, 50))),
+                closed(Some(t(9, 50))),
+                private_no.clone(),
+                Ok(Yes),
+                Err(ModeratorOnly),
+                Err(StaffOnly),
+                Err(AdminOnly),
+            ),
+            (
+                Who::TrackMod,
+                v.clone(),
+                m.clone(),
+                closed(Some(t(9, 50))),
+                closed(Some(t(9, 50))),
+                private_no.clone(),
+                Err(ModeratorOnly),
+                Err(ModeratorOnly),
+                Err(StaffOnly),
+                Err(AdminOnly),
+            ),
+            (
+                Who::Speaker,
+                v.clone(),
+                m.clone(),
+                closed(Some(t(9, 50))),
+                closed(Some(t(9, 50))),
+                private_no.clone(),
+                Err(ModeratorOnly),
+                Err(ModeratorOnly),
+                Err(StaffOnly),
+                Err(AdminOnly),
+            ),
+            (
+                Who::SpeakerByGuid,
+                v.clone(),
+                m.clone(),
+                closed(Some(t(9, 50))),
+                closed(Some(t(9, 50))),
+                private_no.clone(),
+                Err(ModeratorOnly),
+                Err(ModeratorOnly),
+                Err(StaffOnly),
+                Err(AdminOnly),
+            ),
+            (
+                Who::OtherTrackMod,
+                v.clone(),
+                v.clone(),
+                closed(Some(t(9, 50))),
+                closed(Some(t(9, 50))),
+                private_no.clone(),
+                Err(ModeratorOnly),
+                Err(ModeratorOnly),
+                Err(StaffOnly),
+                Err(AdminOnly),
+            ),
+            (
+                Who::GuestNamedLikeSpeaker,
+                v.clone(),
+                v.clone(),
+                closed(Some(t(9, 50))),
+                closed(Some(t(9, 50))),
+                private_no.clone(),
+                Err(ModeratorOnly),
+                Err(ModeratorOnly),
+                Err(StaffOnly),
+                Err(AdminOnly),
+            ),
+            (
+                Who::Staff,
+                m.clone(),
+                m.clone(),
+                m.clone(),
+                m.clone(),
+                m.clone(),
+                Ok(Yes),
+                Ok(Yes),
+                Ok(Yes),
+                Err(AdminOnly),
+            ),
+            (
+                Who::Admin,
+                m.clone(),
+                m.clone(),
+                m.clone(),
+                m.clone(),
+                m.clone(),
+                Ok(Yes),
+                Ok(Yes),
+                Ok(Yes),
+                Ok(Yes),
+            ),
+        ];
+        for (who, hackroom, now, early, morning, priv_, end_hack, end_session, staff, admin) in
+            table
+        {
+            let u = person(who);
+            let u = u.as_ref();
+            let join = |r: &Room, at| {
+                decide(
+                    u,
+                    Action::JoinRoom {
+                        room: r,
+                        sessions: &talk,
+                    },
+                    w,
+                    at,
+                )
+            };
+            assert_eq!(join(&hack, t(3, 0)), hackroom, "{who:?} hackroom");
+            assert_eq!(join(&session, t(10, 5)), now, "{who:?} session room 10:05");
+            assert_eq!(join(&session, t(9, 49)), early, "{who:?} session room 9:49");
+            assert_eq!(
+                join(&session, t(8, 0)),
+                morning,
+                "{who:?} session room 8:00"
+            );
+            assert_eq!(join(&private, t(10, 0)), priv_, "{who:?} private room");
+            let end = |r| decide(u, Action::EndMeeting { room: r }, w, t(10, 0));
+            assert_eq!(end(&hack), end_hack, "{who:?} end hackroom");
+            assert_eq!(end(&session), end_session, "{who:?} end session room");
+            assert_eq!(
+                decide(u, Action::SeeStaffPages, w, t(1, 0)),
+                staff,
+                "{who:?} staff pages"
+            );
+            for action in [
+                Action::ManageSchedule,
+                Action::ManageGuests,
+                Action::ManageUsers,
+            ] {
+                assert_eq!(decide(u, action, w, t(1, 0)), admin, "{who:?} {action:?}");
+            }
+        }
+        // After the session: nobody but staff gets in, and nothing opens again.
+        let guest = person(Who::Guest);
+        assert_eq!(
             decide(
-                u,
+                guest.as_ref(),
                 Action::JoinRoom {
-                    room: &room(kind),
-                    sessions: &talk,
+                    room: &session,
+                    sessions: &talk
                 },
                 w,
-                at,
-            )
-        };
-        use Allowed::*;
-        use Denied::*;
-        // Hackrooms: guests as viewers, admins as moderators, anonymous visitors log in.
-        assert_eq!(
-            join(Some(&guest), RoomKind::Hack, t(3, 0)),
-            Ok(Join(Role::Viewer))
+                t(10, 45)
+            ),
+            closed(None)
         );
-        assert_eq!(
-            join(Some(&admin), RoomKind::Hack, t(3, 0)),
-            Ok(Join(Role::Moderator))
-        );
-        assert_eq!(join(None, RoomKind::Hack, t(3, 0)), Err(LoginRequired));
-        // Private rooms: admins only, and anonymous visitors are not even sent to log in.
-        assert!(matches!(
-            join(Some(&guest), RoomKind::Private, t(10, 0)),
-            Err(PrivateRoom { .. })
-        ));
-        assert!(matches!(
-            join(None, RoomKind::Private, t(10, 0)),
-            Err(PrivateRoom { .. })
-        ));
-        assert_eq!(
-            join(Some(&admin), RoomKind::Private, t(10, 0)),
-            Ok(Join(Role::Moderator))
-        );
-        // Session rooms: guests within the window (10 minutes before, until the end).
-        assert_eq!(
-            join(Some(&guest), RoomKind::Session, t(9, 50)),
-            Ok(Join(Role::Viewer))
-        );
-        assert_eq!(
-            join(Some(&guest), RoomKind::Session, t(9, 49)),
-            Err(RoomClosed {
-                room: "Room R".into(),
-                opens_at: Some(t(9, 50))
-            })
-        );
-        assert_eq!(
-            join(Some(&guest), RoomKind::Session, t(10, 45)),
-            Err(RoomClosed {
-                room: "Room R".into(),
-                opens_at: None
-            })
-        );
-        assert_eq!(
-            join(Some(&admin), RoomKind::Session, t(8, 0)),
-            Ok(Join(Role::Moderator))
-        );
-        assert_eq!(join(None, RoomKind::Session, t(10, 0)), Err(LoginRequired));
-        // Staff pages.
-        for action in [Action::SeeStaffPages, Action::ManageSchedule] {
-            assert_eq!(decide(Some(&admin), action, w, t(1, 0)), Ok(Yes));
-            assert_eq!(decide(Some(&guest), action, w, t(1, 0)), Err(StaffOnly));
-            assert_eq!(decide(None, action, w, t(1, 0)), Err(LoginRequired));
-        }
     }
 
     #[test]
@@ -294,6 +555,7 @@ mod tests {
         let slot = Slot {
             start: t(10, 0),
             end: t(10, 45),
+            ..Slot::default()
         };
         let w = JoinWindow::default();
         assert!(offers_join(

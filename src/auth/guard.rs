@@ -1,5 +1,7 @@
 //! Typed extractors that ask `auth::access` before a handler runs: a handler that takes
 //! [`StaffPage`] or [`JoinAs`] cannot forget the check, and every refusal reads the same.
+//! [`Posted`] is the one CSRF check of every form post: a handler that takes it gets the form
+//! only when its `csrf` field matches the session's token.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -27,6 +29,12 @@ pub fn refusal(denied: Denied, next: &str, tz: chrono_tz::Tz) -> AppError {
         Denied::StaffOnly => {
             AppError::Forbidden("This page is for the conference staff only.".into())
         }
+        Denied::AdminOnly => {
+            AppError::Forbidden("This page is for the conference admins only.".into())
+        }
+        Denied::ModeratorOnly => {
+            AppError::Forbidden("Only the room's moderators may do this.".into())
+        }
         Denied::PrivateRoom { room } => {
             AppError::Forbidden(format!("{room} is open to the conference staff only."))
         }
@@ -49,7 +57,8 @@ pub fn refusal(denied: Denied, next: &str, tz: chrono_tz::Tz) -> AppError {
     }
 }
 
-fn check(ctx: &PageCtx, action: Action<'_>) -> Result<Allowed, AppError> {
+/// Asks access for `action` on behalf of the request's user; the refusal as the visitor sees it.
+pub fn check(ctx: &PageCtx, action: Action<'_>) -> Result<Allowed, AppError> {
     access::decide(
         ctx.layout.user.as_ref(),
         action,
@@ -90,11 +99,57 @@ page_guard!(
     ScheduleAdmin,
     Action::ManageSchedule
 );
+page_guard!(
+    /// The users page: the registration list, sessions, guest mode.
+    UsersAdmin,
+    Action::ManageUsers
+);
 
-/// The join form: only the CSRF token and where to come back to.
+/// The token every form carries.
+#[derive(Deserialize)]
+struct CsrfField {
+    csrf: String,
+}
+
+/// A form post whose CSRF token matched: the request context and the form `T` (urlencoded;
+/// `T` must not deny unknown fields, the `csrf` field is read separately).
+pub struct Posted<T> {
+    /// The request context.
+    pub ctx: PageCtx,
+    /// The form.
+    pub form: T,
+}
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Posted<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let ctx = PageCtx::from_request(req, payload);
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let ctx = ctx.await?;
+            let body = body
+                .await
+                .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?;
+            let token: CsrfField = serde_urlencoded::from_bytes(&body).map_err(|_| {
+                AppError::BadRequest(
+                    "The form could not be read: it carries no CSRF token. Please reload the \
+                     page and try again."
+                        .into(),
+                )
+            })?;
+            ctx.session.verify_csrf(&token.csrf)?;
+            let form = serde_urlencoded::from_bytes(&body)
+                .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?;
+            Ok(Posted { ctx, form })
+        })
+    }
+}
+
+/// The join form: where to come back to (the CSRF token is checked by [`Posted`]).
 #[derive(Deserialize)]
 pub struct JoinForm {
-    csrf: String,
     #[serde(default)]
     next: Option<String>,
     /// The session whose Join button was pressed (a session room runs one meeting per
@@ -126,21 +181,16 @@ impl FromRequest for JoinAs {
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let ctx = PageCtx::from_request(req, payload);
-        let form = web::Form::<JoinForm>::from_request(req, payload);
+        let posted = Posted::<JoinForm>::from_request(req, payload);
         let slug = req.match_info().get("slug").map(str::to_owned);
         Box::pin(async move {
-            let ctx = ctx.await?;
-            let form = form
-                .await
-                .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?;
+            let Posted { ctx, form } = posted.await?;
             let next = safe_next(form.next.as_deref());
             let user = ctx
                 .layout
                 .user
                 .clone()
                 .ok_or(AppError::LoginRequired { next: next.clone() })?;
-            ctx.session.verify_csrf(&form.csrf)?;
             let room = slug
                 .and_then(|s| ctx.state.rooms.get(&s).cloned())
                 .ok_or(AppError::NotFound)?;
@@ -162,9 +212,10 @@ impl FromRequest for JoinAs {
 const LOOK_AHEAD: chrono::Duration = chrono::Duration::hours(24);
 
 /// Whether the visitor of `ctx` may join `room` now, with which BBB role, and into which
-/// meeting: access decides by the room's sessions around now, then the meeting model picks
-/// the session. Used by the join form and by the return from BBB.
+/// meeting: access decides by the room's sessions around now (with their track, guid and
+/// speakers, for track moderators and speakers), then the meeting model picks the session.
 /// `session`, when given and one of the room's coming sessions, narrows the decision to it.
+/// Used by the join form and by the return from BBB.
 pub fn join_decision(
     ctx: &PageCtx,
     room: &Room,
@@ -179,11 +230,14 @@ pub fn join_decision(
             sessions.retain(|s| s.id == id);
         }
     }
-    let slots: Vec<Slot> = sessions
+    let slots: Vec<Slot<'_>> = sessions
         .iter()
         .map(|s| Slot {
             start: s.start,
             end: s.end,
+            track: s.track.as_deref(),
+            guid: s.guid.as_deref(),
+            persons: &s.persons,
         })
         .collect();
     let role = match check(

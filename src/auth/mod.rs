@@ -1,12 +1,13 @@
-//! Who is logged in: guest login with a name, and one-time admin login links.
-//!
-//! Full accounts (OpenID Connect) come later; this is the minimal, real version: signed session
-//! cookies, CSRF tokens on every form, and admin links whose tokens are stored hashed in the
-//! database so any instance can redeem them, once.
+//! Who is logged in and what they may do: guests (while guest mode is on), people of the
+//! registration list (e-mail + code), one-time admin links as the break-glass login, revocable
+//! server-side sessions, login rate limits, and the one access function every route asks.
 
 pub mod access;
+pub mod gate;
 pub mod guard;
 pub mod handlers;
+pub mod limits;
+pub mod people;
 pub mod session;
 pub mod store;
 pub mod user;

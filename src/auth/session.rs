@@ -1,61 +1,137 @@
-//! The only place that knows what hallway keeps in the signed session cookie.
+//! The only place that knows what hallway keeps in the session cookie.
 //!
-//! The cookie holds the logged-in user (guest or admin) and the CSRF token of the browser
-//! session. It is signed with `server.session_key`, so several instances with the same key
-//! accept each other's cookies and nothing about logins lives only in one process's memory.
+//! The cookie is encrypted and signed with `server.session_key` (actix-session, private
+//! content), so several instances with the same key read each other's cookies. It holds a
+//! [`SessionRecord`] (a random session id, the user, login and last-use instants) and the CSRF
+//! token. The session itself also lives in the database (`auth_sessions`): logout and an admin
+//! ending someone's sessions revoke it there, and every instance's [`SessionGate`] (memory,
+//! refreshed through the change mechanism) refuses the id from then on, so a copied cookie
+//! stops working. A cookie that does not decrypt counts as no session at all.
 
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpRequest};
 use base64::Engine;
+use chrono::{DateTime, Utc};
 use rand::RngCore;
 use std::future::{ready, Ready};
 use subtle::ConstantTimeEq;
 
+use crate::auth::gate::{SessionRecord, Verdict};
+use crate::auth::store;
 use crate::auth::user::SessionUser;
 use crate::error::AppError;
+use crate::state::AppState;
 
-const USER_KEY: &str = "user";
+const AUTH_KEY: &str = "auth";
 const CSRF_KEY: &str = "csrf";
 
-/// Typed access to the session cookie.
-pub struct TypedSession(Session);
+/// Typed access to the session cookie, already checked against the session gate.
+pub struct TypedSession {
+    session: Session,
+    record: Option<SessionRecord>,
+}
+
+fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::thread_rng().fill_bytes(&mut buf);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+}
 
 impl TypedSession {
-    /// The logged-in user, if any. A cookie that does not decode counts as logged out.
-    pub fn user(&self) -> Option<SessionUser> {
-        self.0.get::<SessionUser>(USER_KEY).ok().flatten()
+    /// Reads the cookie's session and judges it at `now`: an ended session (revoked, expired,
+    /// a guest after guest mode went off) is removed from the cookie and counts as logged out.
+    pub fn judge(session: Session, state: Option<&AppState>, now: DateTime<Utc>) -> Self {
+        let record = session.get::<SessionRecord>(AUTH_KEY).ok().flatten();
+        let record = match (record, state) {
+            (Some(mut rec), Some(state)) => match state.sessions.check(&rec, now) {
+                Verdict::Valid => Some(rec),
+                Verdict::Touch => {
+                    rec.last_seen = now.timestamp();
+                    let _ = session.insert(AUTH_KEY, &rec);
+                    Some(rec)
+                }
+                Verdict::Ended => {
+                    session.remove(AUTH_KEY);
+                    None
+                }
+            },
+            _ => None,
+        };
+        Self { session, record }
     }
 
-    /// Logs `user` in, renewing the session to prevent fixation.
-    pub fn log_in(&self, user: &SessionUser) -> Result<(), AppError> {
-        self.0.renew();
-        self.0
-            .insert(USER_KEY, user)
+    /// The logged-in user, if any.
+    pub fn user(&self) -> Option<SessionUser> {
+        self.record.as_ref().map(|r| r.user.clone())
+    }
+
+    /// Logs `user` in: a new session row, a new session id and a new CSRF token in the cookie
+    /// (so nothing set before the login, by anyone, carries over).
+    pub async fn log_in(&self, state: &AppState, user: &SessionUser) -> Result<(), AppError> {
+        let now = state.clock.now();
+        if let Some(old) = &self.record {
+            // Switching accounts ends the previous session.
+            self.end(state, &old.sid).await?;
+        }
+        let sid = random_token(32);
+        let limits = state.sessions.limits(user.role);
+        store::insert_session(
+            &state.db,
+            &store::hash(&sid),
+            &user.id,
+            &user.name,
+            user.role,
+            now,
+            now + limits.absolute,
+        )
+        .await?;
+        self.session.renew();
+        self.session.remove(CSRF_KEY);
+        self.session
+            .insert(
+                AUTH_KEY,
+                SessionRecord {
+                    sid,
+                    user: user.clone(),
+                    created_at: now.timestamp(),
+                    last_seen: now.timestamp(),
+                },
+            )
             .map_err(|e| AppError::Internal(anyhow::anyhow!("storing the session: {e}")))
     }
 
-    /// Forgets everything.
-    pub fn log_out(&self) {
-        self.0.purge();
+    async fn end(&self, state: &AppState, sid: &str) -> Result<(), AppError> {
+        let h = store::hash(sid);
+        state.sessions.revoke_locally(&h);
+        store::revoke_session(&state.db, &h, state.clock.now()).await?;
+        Ok(())
+    }
+
+    /// Logs out: the session ends in the database and on every instance, and the cookie is
+    /// cleared.
+    pub async fn log_out(&self, state: &AppState) -> Result<(), AppError> {
+        if let Some(rec) = &self.record {
+            self.end(state, &rec.sid).await?;
+        }
+        self.session.purge();
+        Ok(())
     }
 
     /// The CSRF token of this browser session, made on first use.
     pub fn csrf_token(&self) -> String {
-        if let Ok(Some(t)) = self.0.get::<String>(CSRF_KEY) {
+        if let Ok(Some(t)) = self.session.get::<String>(CSRF_KEY) {
             return t;
         }
-        let mut bytes = [0u8; 24];
-        rand::thread_rng().fill_bytes(&mut bytes);
-        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+        let token = random_token(24);
         // A failed insert only means the next form post will be refused; nothing to leak.
-        let _ = self.0.insert(CSRF_KEY, &token);
+        let _ = self.session.insert(CSRF_KEY, &token);
         token
     }
 
     /// Checks a submitted form's token against the session's, in constant time.
     pub fn verify_csrf(&self, submitted: &str) -> Result<(), AppError> {
-        let expected = self.0.get::<String>(CSRF_KEY).ok().flatten();
+        let expected = self.session.get::<String>(CSRF_KEY).ok().flatten();
         match expected {
             Some(e)
                 if !submitted.is_empty()
@@ -77,11 +153,17 @@ impl FromRequest for TypedSession {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(TypedSession(req.get_session())))
+        let state = req.app_data::<web::Data<AppState>>();
+        let now = state.map_or_else(Utc::now, |s| s.clock.now());
+        ready(Ok(TypedSession::judge(
+            req.get_session(),
+            state.map(|s| s.get_ref()),
+            now,
+        )))
     }
 }
 
-/// A new random user id.
+/// A new random user id for a guest.
 pub fn new_user_id() -> String {
     let mut bytes = [0u8; 12];
     rand::thread_rng().fill_bytes(&mut bytes);

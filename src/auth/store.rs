@@ -1,13 +1,18 @@
-//! SQL for one-time admin login tokens. Only a SHA-256 of each token is stored.
+//! All SQL of accounts: one-time admin tokens, server-side sessions, the registration list,
+//! login failure counters, e-mailed login links, guest mode and the audit log. Tokens and
+//! session ids are stored as SHA-256 only; codes as argon2 (hashed by the caller).
 
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use crate::db::{to_db_time, Db};
+use crate::auth::user::UserRole;
+use crate::db::{from_db_time, to_db_time, Db};
+use crate::sync::{store::bump, Topic};
 
-fn hash(token: &str) -> String {
+/// The SHA-256 (hex) under which a token or session id is stored.
+pub fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -71,4 +76,409 @@ pub async fn redeem_admin_token(
     } else {
         None
     })
+}
+
+// --- sessions ---------------------------------------------------------------------------
+
+/// Records a new session.
+pub async fn insert_session(
+    db: &Db,
+    id_hash: &str,
+    user_id: &str,
+    name: &str,
+    role: UserRole,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into auth_sessions (id_hash, user_id, name, role, created_at, expires_at, \
+         revoked_at) values ($1, $2, $3, $4, $5, $6, null)",
+    )
+    .bind(id_hash)
+    .bind(user_id)
+    .bind(name)
+    .bind(role.as_str())
+    .bind(to_db_time(now))
+    .bind(to_db_time(expires_at))
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// Ends one session (logout); returns whether it was live.
+pub async fn revoke_session(
+    db: &Db,
+    id_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.pool().begin().await?;
+    let done = sqlx::query(
+        "update auth_sessions set revoked_at = $1 where id_hash = $2 and revoked_at is null",
+    )
+    .bind(to_db_time(now))
+    .bind(id_hash)
+    .execute(&mut *tx)
+    .await?;
+    bump(&mut tx, Topic::Sessions).await?;
+    tx.commit().await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends every live session of `user_id`, with an audit entry; returns how many.
+pub async fn revoke_user_sessions(
+    db: &Db,
+    user_id: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, sqlx::Error> {
+    let mut tx = db.pool().begin().await?;
+    let done = sqlx::query(
+        "update auth_sessions set revoked_at = $1 where user_id = $2 and revoked_at is null \
+         and expires_at > $1",
+    )
+    .bind(to_db_time(now))
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    audit(
+        &mut tx,
+        now,
+        actor,
+        "end-sessions",
+        &format!("{user_id}: {}", done.rows_affected()),
+    )
+    .await?;
+    bump(&mut tx, Topic::Sessions).await?;
+    tx.commit().await?;
+    Ok(done.rows_affected())
+}
+
+/// The ids (hashed) of revoked sessions that would otherwise still be valid: the revocation
+/// list every instance keeps in memory.
+pub async fn revoked_sessions(db: &Db, now: DateTime<Utc>) -> Result<Vec<String>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select id_hash from auth_sessions where revoked_at is not null and expires_at > $1",
+    )
+    .bind(to_db_time(now))
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(|r| r.try_get("id_hash")).collect()
+}
+
+/// A session as the admin page lists it.
+#[derive(Clone, Debug)]
+pub struct SessionRow {
+    /// Who.
+    pub user_id: String,
+    /// Their name at login.
+    pub name: String,
+    /// Their role at login.
+    pub role: String,
+    /// When they logged in.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Live sessions, newest first (at most `limit`).
+pub async fn live_sessions(
+    db: &Db,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<SessionRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select user_id, name, role, created_at from auth_sessions \
+         where revoked_at is null and expires_at > $1 order by created_at desc limit $2",
+    )
+    .bind(to_db_time(now))
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(SessionRow {
+                user_id: r.try_get("user_id")?,
+                name: r.try_get("name")?,
+                role: r.try_get("role")?,
+                created_at: from_db_time(r.try_get("created_at")?),
+            })
+        })
+        .collect()
+}
+
+// --- guest mode and audit -----------------------------------------------------------------
+
+async fn audit(
+    conn: &mut sqlx::AnyConnection,
+    now: DateTime<Utc>,
+    actor: &str,
+    action: &str,
+    detail: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("insert into audit_log (at, actor, action, detail) values ($1, $2, $3, $4)")
+        .bind(to_db_time(now))
+        .bind(actor)
+        .bind(action)
+        .bind(detail)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Guest mode as an admin last set it (None: never switched, the configuration decides).
+pub async fn guest_mode(db: &Db) -> Result<Option<bool>, sqlx::Error> {
+    let row = sqlx::query("select value from runtime_settings where name = 'guest_mode'")
+        .fetch_optional(db.pool())
+        .await?;
+    row.map(|r| r.try_get::<String, _>("value").map(|v| v == "on"))
+        .transpose()
+}
+
+/// Switches guest mode, with an audit entry, and tells every instance.
+pub async fn set_guest_mode(
+    db: &Db,
+    on: bool,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let value = if on { "on" } else { "off" };
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "insert into runtime_settings (name, value, updated_at, updated_by) \
+         values ('guest_mode', $1, $2, $3) on conflict (name) do update set \
+         value = excluded.value, updated_at = excluded.updated_at, \
+         updated_by = excluded.updated_by",
+    )
+    .bind(value)
+    .bind(to_db_time(now))
+    .bind(actor)
+    .execute(&mut *tx)
+    .await?;
+    audit(&mut tx, now, actor, "guest-mode", value).await?;
+    bump(&mut tx, Topic::GuestMode).await?;
+    tx.commit().await
+}
+
+/// One audit entry.
+#[derive(Clone, Debug)]
+pub struct AuditEntry {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Who.
+    pub actor: String,
+    /// What.
+    pub action: String,
+    /// Details.
+    pub detail: String,
+}
+
+/// The latest audit entries.
+pub async fn audit_entries(db: &Db, limit: i64) -> Result<Vec<AuditEntry>, sqlx::Error> {
+    let rows =
+        sqlx::query("select at, actor, action, detail from audit_log order by id desc limit $1")
+            .bind(limit)
+            .fetch_all(db.pool())
+            .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(AuditEntry {
+                at: from_db_time(r.try_get("at")?),
+                actor: r.try_get("actor")?,
+                action: r.try_get("action")?,
+                detail: r.try_get("detail")?,
+            })
+        })
+        .collect()
+}
+
+// --- the registration list ---------------------------------------------------------------
+
+/// A person of the registration list (or from the identity provider).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Person {
+    /// Stable id (`p-…`).
+    pub id: String,
+    /// Normalised e-mail address.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// argon2 PHC string of the registration code, if they have one.
+    pub code_hash: Option<String>,
+    /// Roles.
+    pub roles: Vec<UserRole>,
+    /// Tracks moderated.
+    pub tracks: Vec<String>,
+    /// Session guids or person names.
+    pub speaker_of: Vec<String>,
+}
+
+fn person_of(r: &sqlx::any::AnyRow) -> Result<Person, sqlx::Error> {
+    let list = |col: &str| -> Result<Vec<String>, sqlx::Error> {
+        let raw: String = r.try_get(col)?;
+        serde_json::from_str(&raw).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+    };
+    Ok(Person {
+        id: r.try_get("id")?,
+        email: r.try_get("email")?,
+        name: r.try_get("name")?,
+        code_hash: r.try_get("code_hash")?,
+        roles: list("roles")?
+            .iter()
+            .filter_map(|s| UserRole::parse_grantable(s))
+            .collect(),
+        tracks: list("tracks")?,
+        speaker_of: list("speaker_of")?,
+    })
+}
+
+const PERSON_COLUMNS: &str = "id, email, name, code_hash, roles, tracks, speaker_of";
+
+/// Everyone, by e-mail address.
+pub async fn all_people(db: &Db) -> Result<Vec<Person>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "select {PERSON_COLUMNS} from people order by email"
+    ))
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(person_of).collect()
+}
+
+/// The person with this normalised address.
+pub async fn person_by_email(db: &Db, email: &str) -> Result<Option<Person>, sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "select {PERSON_COLUMNS} from people where email = $1"
+    ))
+    .bind(email)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(person_of).transpose()
+}
+
+/// The person with this id.
+pub async fn person_by_id(db: &Db, id: &str) -> Result<Option<Person>, sqlx::Error> {
+    let row = sqlx::query(&format!(
+        "select {PERSON_COLUMNS} from people where id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    row.as_ref().map(person_of).transpose()
+}
+
+/// Inserts or updates people in one transaction (all or nothing), with an audit entry.
+/// A person with `code_hash: None` keeps the code they had.
+pub async fn upsert_people(
+    db: &Db,
+    people: &[Person],
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let json = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+    let mut tx = db.pool().begin().await?;
+    for p in people {
+        let roles: Vec<String> = p.roles.iter().map(|r| r.as_str().to_owned()).collect();
+        sqlx::query(
+            "insert into people (id, email, name, code_hash, roles, tracks, speaker_of, \
+             updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8) \
+             on conflict (email) do update set name = excluded.name, \
+             code_hash = coalesce(excluded.code_hash, people.code_hash), \
+             roles = excluded.roles, tracks = excluded.tracks, \
+             speaker_of = excluded.speaker_of, updated_at = excluded.updated_at",
+        )
+        .bind(p.id.as_str())
+        .bind(p.email.as_str())
+        .bind(p.name.as_str())
+        .bind(p.code_hash.as_deref())
+        .bind(json(&roles))
+        .bind(json(&p.tracks))
+        .bind(json(&p.speaker_of))
+        .bind(to_db_time(now))
+        .execute(&mut *tx)
+        .await?;
+    }
+    audit(
+        &mut tx,
+        now,
+        actor,
+        "users-import",
+        &format!("{} people", people.len()),
+    )
+    .await?;
+    tx.commit().await
+}
+
+// --- failed logins per address -------------------------------------------------------------
+
+/// Failed code logins for `email` in the window that is still running at `now`.
+pub async fn failures(
+    db: &Db,
+    email: &str,
+    window: Duration,
+    now: DateTime<Utc>,
+) -> Result<(i64, DateTime<Utc>), sqlx::Error> {
+    let row = sqlx::query("select failures, window_start from login_failures where email = $1")
+        .bind(email)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(match row {
+        Some(r) => {
+            let start = from_db_time(r.try_get("window_start")?);
+            if start + window > now {
+                (r.try_get("failures")?, start)
+            } else {
+                (0, now)
+            }
+        }
+        None => (0, now),
+    })
+}
+
+/// Counts one failed code login for `email` (a new window when the last one ran out).
+pub async fn record_failure(
+    db: &Db,
+    email: &str,
+    window: Duration,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into login_failures (email, failures, window_start) values ($1, 1, $2) \
+         on conflict (email) do update set \
+         failures = case when login_failures.window_start > $3 \
+                         then login_failures.failures + 1 else 1 end, \
+         window_start = case when login_failures.window_start > $3 \
+                             then login_failures.window_start else $2 end",
+    )
+    .bind(email)
+    .bind(to_db_time(now))
+    .bind(to_db_time(now - window))
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// Forgets the failures of `email` (after a successful login).
+pub async fn clear_failures(db: &Db, email: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("delete from login_failures where email = $1")
+        .bind(email)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Names guests may not take: everyone of the registration list with more than attendee
+/// rights or a track to moderate (lower case).
+pub async fn privileged_names(db: &Db) -> Result<Vec<String>, sqlx::Error> {
+    let rows =
+        sqlx::query("select name from people where roles <> '[\"attendee\"]' or tracks <> '[]'")
+            .fetch_all(db.pool())
+            .await?;
+    rows.iter()
+        .map(|r| r.try_get::<String, _>("name").map(|n| n.to_lowercase()))
+        .collect()
+}
+
+/// How many people the registration list has.
+pub async fn count_people(db: &Db) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query("select count(*) as n from people")
+        .fetch_one(db.pool())
+        .await?;
+    row.try_get("n")
 }

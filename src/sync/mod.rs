@@ -22,11 +22,21 @@ pub enum Topic {
     Placements,
     /// The meeting registry.
     Meetings,
+    /// Revoked login sessions (logout, an admin ending someone's sessions).
+    Sessions,
+    /// Guest mode, switched by an admin at run time.
+    GuestMode,
 }
 
 impl Topic {
     /// Every topic.
-    pub const ALL: [Topic; 3] = [Topic::Schedule, Topic::Placements, Topic::Meetings];
+    pub const ALL: [Topic; 5] = [
+        Topic::Schedule,
+        Topic::Placements,
+        Topic::Meetings,
+        Topic::Sessions,
+        Topic::GuestMode,
+    ];
 
     /// The topic's row name.
     pub fn as_str(self) -> &'static str {
@@ -34,6 +44,8 @@ impl Topic {
             Topic::Schedule => "schedule",
             Topic::Placements => "placements",
             Topic::Meetings => "meetings",
+            Topic::Sessions => "sessions",
+            Topic::GuestMode => "guest_mode",
         }
     }
 

@@ -374,7 +374,7 @@ async fn a_guest_clicks_join_on_a_running_session_and_lands_in_the_simulator() {
         .send_keys("Ada Lovelace")
         .await
         .unwrap();
-    b.find(By::Css("main form button"))
+    b.find(By::Css("#guest-login button"))
         .await
         .unwrap()
         .click()

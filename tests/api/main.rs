@@ -2,6 +2,9 @@
 //! with a fresh SQLite database per test. One binary, one module per feature.
 
 mod architecture;
+mod auth;
+mod auth_postgres;
+mod auth_schedule_pull;
 mod bbb_sim_cli;
 mod browser;
 mod exports;

@@ -154,6 +154,9 @@ pub fn join_state(
     let slot = Slot {
         start: s.start,
         end: s.end,
+        track: s.track.as_deref(),
+        guid: s.guid.as_deref(),
+        persons: &s.persons,
     };
     let user = ctx.layout.user.as_ref();
     let window = ctx.state.join_window;

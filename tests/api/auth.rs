@@ -1,0 +1,596 @@
+//! Accounts against the real app: the registration list (CLI import, code login), speakers and
+//! track moderators in their rooms, guest mode, revocable sessions, and one test per attack.
+
+use std::sync::Arc;
+
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::header::{COOKIE, LOCATION, RETRY_AFTER, SET_COOKIE};
+
+use crate::helpers::{attrs, csrf_in, spawn_app, spawn_app_with, TestApp};
+
+/// A browser of its own: a cookie jar the test can read and copy.
+pub struct Browser {
+    pub base: String,
+    pub jar: Arc<Jar>,
+    pub client: reqwest::Client,
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Self {
+        let jar = Arc::new(Jar::default());
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .cookie_provider(jar.clone())
+            .build()
+            .unwrap();
+        Self {
+            base: app.address.clone(),
+            jar,
+            client,
+        }
+    }
+
+    /// The Cookie header this browser sends.
+    pub fn cookies(&self) -> String {
+        let url = self.base.parse().unwrap();
+        self.jar
+            .cookies(&url)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn page(&self, path: &str) -> String {
+        self.get(path).await.text().await.unwrap()
+    }
+
+    pub async fn csrf(&self) -> String {
+        csrf_in(&self.page("/login").await)
+    }
+
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Posts with the page's CSRF token added.
+    pub async fn submit(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let csrf = self.csrf().await;
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(form);
+        self.post(path, &all).await
+    }
+
+    pub async fn guest(&self, name: &str) -> reqwest::Response {
+        self.submit("/login/guest", &[("name", name), ("next", "/")])
+            .await
+    }
+
+    pub async fn code_login(&self, email: &str, code: &str) -> reqwest::Response {
+        self.submit(
+            "/login/code",
+            &[("email", email), ("code", code), ("next", "/")],
+        )
+        .await
+    }
+
+    pub async fn admin(&self, app: &TestApp) {
+        let token = hallway::auth::store::create_admin_token(
+            &app.db,
+            "Test Organizer",
+            chrono::Duration::hours(1),
+            app.clock.now(),
+        )
+        .await
+        .unwrap();
+        let body = self.page(&format!("/login/admin/{token}")).await;
+        let r = self
+            .post(
+                &format!("/login/admin/{token}"),
+                &[("csrf", &csrf_in(&body))],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+    }
+
+    /// Status of `GET /admin/status` (200 staff, 303 to login otherwise).
+    pub async fn staff_status(&self) -> u16 {
+        self.get("/admin/status").await.status().as_u16()
+    }
+}
+
+/// GET with exactly this Cookie header, no jar.
+async fn get_with_cookie(app: &TestApp, path: &str, cookie: &str) -> reqwest::Response {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}{path}", app.address))
+        .header(COOKIE, cookie)
+        .send()
+        .await
+        .unwrap()
+}
+
+pub const REGISTRATION: &str = "email,name,code,roles,tracks,speaker_of\n\
+    ada@example.org,Ada Park,ada-code-1,staff,,\n\
+    mod@example.org,Mo Derator,mod-code-1,moderator,,\n\
+    joe@example.org,Joe Attendee,joe-code-1,,,\n";
+
+/// Imports `csv` through the CLI, asserting success.
+pub fn import_people(app: &TestApp, csv: &str) -> String {
+    let file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+    std::fs::write(file.path(), csv).unwrap();
+    let out = app.cli(&["users", "import", file.path().to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test]
+async fn the_registration_list_imports_all_or_nothing_with_line_numbers_and_updates_on_reimport() {
+    let app = spawn_app().await;
+    let file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+    std::fs::write(
+        file.path(),
+        "email,name,code,roles\nada@example.org,Ada Park,ada-code-1,staff\nbroken,Bob,bob-code-1,\n",
+    )
+    .unwrap();
+    let path = file.path().to_str().unwrap();
+    let bad = app.cli(&["users", "import", path]);
+    assert_eq!(bad.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("line 3: 'broken' is not an e-mail address"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was imported"), "{err}");
+    let b = Browser::new(&app);
+    assert_eq!(
+        b.code_login("ada@example.org", "ada-code-1").await.status(),
+        401,
+        "the good row of a bad file was not imported"
+    );
+
+    let out = import_people(&app, REGISTRATION);
+    assert!(out.contains("add ada@example.org"), "{out}");
+    assert!(out.contains("made 3 change(s), 0 unchanged"), "{out}");
+    // Codes are stored hashed.
+    let stored: Vec<String> = sqlx::query_scalar("select code_hash from people")
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap();
+    assert!(
+        stored.iter().all(|h| h.starts_with("$argon2id$")),
+        "{stored:?}"
+    );
+
+    // A dry run shows the update and changes nothing; the real run updates.
+    let renamed = REGISTRATION.replace("Joe Attendee,joe-code-1", "Joe Renamed,");
+    std::fs::write(file.path(), &renamed).unwrap();
+    let dry = app.cli(&["users", "import", path, "--dry-run"]);
+    let dry_out = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        dry_out.contains("update joe@example.org: name"),
+        "{dry_out}"
+    );
+    assert!(
+        dry_out.contains("would make 1 change(s), 2 unchanged"),
+        "{dry_out}"
+    );
+    let r = b.code_login("JOE+lpc@Example.org", "joe-code-1").await;
+    assert_eq!(r.status(), 303, "case-insensitive, +tag stripped");
+    assert!(b.page("/").await.contains("Joe Attendee"));
+    let out = import_people(&app, &renamed);
+    assert!(out.contains("made 1 change(s)"), "{out}");
+    let b2 = Browser::new(&app);
+    assert_eq!(
+        b2.code_login("joe@example.org", "joe-code-1")
+            .await
+            .status(),
+        303,
+        "an empty code keeps the old one"
+    );
+    assert!(b2.page("/").await.contains("Joe Renamed"));
+}
+
+#[tokio::test]
+async fn speakers_and_track_moderators_are_moderators_in_their_running_session_only() {
+    let app = spawn_app().await;
+    app.import_sample_running_now().await;
+    let now = app.clock.now();
+    let index = app.state.schedule.get();
+    let running = index
+        .in_room_between("refereed", now, now + chrono::Duration::seconds(1))
+        .into_iter()
+        .next()
+        .cloned()
+        .expect("a session runs in refereed now");
+    let speaker = running.persons.first().expect("it has a speaker").clone();
+    let track = running.track.clone().expect("it has a track");
+    let csv = format!(
+        "email,name,code,roles,tracks,speaker_of\n\
+         spk@example.org,Sam Speaker,spk-code-1,,,{speaker}\n\
+         trk@example.org,Tia Track,trk-code-1,,{track},\n\
+         att@example.org,Al Attendee,att-code-1,,,\n"
+    );
+    import_people(&app, &csv);
+    for (email, code, role) in [
+        ("spk@example.org", "spk-code-1", "MODERATOR"),
+        ("trk@example.org", "trk-code-1", "MODERATOR"),
+        ("att@example.org", "att-code-1", "VIEWER"),
+    ] {
+        let b = Browser::new(&app);
+        assert_eq!(b.code_login(email, code).await.status(), 303, "{email}");
+        let r = b.submit("/rooms/refereed/join", &[]).await;
+        assert_eq!(r.status(), 303, "{email}");
+        let loc = r.headers()[LOCATION].to_str().unwrap().to_owned();
+        assert_eq!(loc.matches("role=").count(), 1, "{loc}");
+        assert!(loc.contains(&format!("role={role}")), "{email}: {loc}");
+    }
+    // A guest typing the speaker's name stays a viewer.
+    let g = Browser::new(&app);
+    assert_eq!(g.guest("Sam Speaker").await.status(), 303);
+    let r = g.submit("/rooms/refereed/join", &[]).await;
+    assert!(r.headers()[LOCATION]
+        .to_str()
+        .unwrap()
+        .contains("role=VIEWER"));
+}
+
+#[tokio::test]
+async fn an_open_redirect_via_next_is_refused() {
+    let app = spawn_app().await;
+    let b = Browser::new(&app);
+    let login = b.page("/login?next=https://evil.example/").await;
+    let nexts = attrs(&login, "input[name=next]", "value");
+    assert_eq!(
+        nexts,
+        ["/", "/"],
+        "the login forms do not carry the foreign next"
+    );
+    for next in [
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+        "/\t/evil.example",
+    ] {
+        let r = b
+            .submit("/login/guest", &[("name", "Ada Guest"), ("next", next)])
+            .await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()[LOCATION], "/", "{next:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_missing_wrong_or_other_sessions_csrf_token_is_refused() {
+    let app = spawn_app().await;
+    let a = Browser::new(&app);
+    let b = Browser::new(&app);
+    let b_token = b.csrf().await;
+    let _ = a.csrf().await;
+    let missing = a.post("/login/guest", &[("name", "Eve")]).await;
+    let wrong = a
+        .post("/login/guest", &[("name", "Eve"), ("csrf", "forged")])
+        .await;
+    let other = a
+        .post("/login/guest", &[("name", "Eve"), ("csrf", &b_token)])
+        .await;
+    assert_eq!(missing.status(), 400);
+    assert_eq!(wrong.status(), 403);
+    assert_eq!(other.status(), 403);
+    assert!(!a.page("/").await.contains("Eve"), "nobody was logged in");
+    // The same holds for logout and for admin actions.
+    a.admin(&app).await;
+    let r = a.post("/logout", &[("csrf", &b_token)]).await;
+    assert_eq!(r.status(), 403);
+    let r = a
+        .post("/admin/guest-mode", &[("csrf", &b_token), ("mode", "off")])
+        .await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(a.staff_status().await, 200, "still logged in");
+}
+
+#[tokio::test]
+async fn forged_tampered_and_expired_cookies_count_as_logged_out() {
+    let app = spawn_app().await;
+    let b = Browser::new(&app);
+    b.admin(&app).await;
+    let cookie = b.cookies();
+    assert_eq!(
+        get_with_cookie(&app, "/admin/status", &cookie)
+            .await
+            .status(),
+        200
+    );
+    let (name, value) = cookie
+        .split(';')
+        .map(str::trim)
+        .find_map(|c| {
+            c.strip_prefix("hallway_session=")
+                .map(|v| ("hallway_session", v))
+        })
+        .expect("session cookie");
+    // Tampered: one character changed.
+    let mut bytes = value.as_bytes().to_vec();
+    let i = bytes.len() / 2;
+    bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+    let tampered = format!("{name}={}", String::from_utf8(bytes).unwrap());
+    // Forged: what an unsigned cookie of the old kind would say.
+    let forged = format!(
+        "{name}={}",
+        "{\"user\":\"{\\\"id\\\":\\\"x\\\",\\\"name\\\":\\\"Eve\\\",\\\"role\\\":\\\"admin\\\"}\"}"
+    );
+    for c in [tampered, forged] {
+        let r = get_with_cookie(&app, "/admin/status", &c).await;
+        assert_eq!(r.status(), 303, "{c}");
+        assert!(r.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with("/login"));
+    }
+    // Expired: the staff idle limit (4 h in the example) passes on the server's clock.
+    app.clock.advance(chrono::Duration::hours(4));
+    let r = get_with_cookie(&app, "/admin/status", &cookie).await;
+    assert_eq!(r.status(), 303, "an idle admin session ends server-side");
+}
+
+#[tokio::test]
+async fn a_cookie_replayed_after_logout_no_longer_works() {
+    let app = spawn_app().await;
+    let b = Browser::new(&app);
+    b.admin(&app).await;
+    let copied = b.cookies();
+    assert_eq!(
+        get_with_cookie(&app, "/admin/status", &copied)
+            .await
+            .status(),
+        200
+    );
+    let csrf = csrf_in(&b.page("/").await);
+    let r = b.post("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(r.status(), 303);
+    let replay = get_with_cookie(&app, "/admin/status", &copied).await;
+    assert_eq!(
+        replay.status(),
+        303,
+        "the copied cookie still opens the dashboard"
+    );
+    let revoked: i64 =
+        sqlx::query_scalar("select count(*) from auth_sessions where revoked_at is not null")
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+    assert_eq!(revoked, 1);
+}
+
+#[tokio::test]
+async fn guest_login_while_guest_mode_is_off_is_refused_and_logged_in_guests_lose_access() {
+    let app = spawn_app().await;
+    let guest = Browser::new(&app);
+    assert_eq!(guest.guest("Gus Guest").await.status(), 303);
+    assert!(guest.page("/").await.contains("Gus Guest"));
+
+    let admin = Browser::new(&app);
+    admin.admin(&app).await;
+    let users = admin.page("/admin/users").await;
+    assert!(
+        users.contains("Guest mode is <strong>on</strong>"),
+        "{users}"
+    );
+    let r = admin
+        .post(
+            "/admin/guest-mode",
+            &[("csrf", &csrf_in(&users)), ("mode", "off")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+
+    let page = guest.page("/").await;
+    assert!(!page.contains("Gus Guest"), "the guest is still logged in");
+    let r = guest.guest("Gus Again").await;
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("Guest access is closed"));
+    assert!(!guest.page("/login").await.contains("guest-login"));
+    let audit = admin.page("/admin/users").await;
+    assert!(audit.contains("guest-mode off"), "the switch is audited");
+    // Not an admin: no switch.
+    let joe = Browser::new(&app);
+    import_people(&app, REGISTRATION);
+    assert_eq!(
+        joe.code_login("joe@example.org", "joe-code-1")
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        joe.submit("/admin/guest-mode", &[("mode", "on")])
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(joe.get("/admin/users").await.status(), 403);
+}
+
+#[tokio::test]
+async fn brute_forcing_a_registration_code_hits_the_rate_limit() {
+    let app = spawn_app().await;
+    import_people(&app, REGISTRATION);
+    let b = Browser::new(&app);
+    // The example allows 5 failures per address per 15 minutes.
+    for i in 0..5 {
+        let r = b.code_login("ada@example.org", &format!("guess-{i}")).await;
+        assert_eq!(r.status(), 401, "attempt {i}");
+    }
+    let r = b.code_login("Ada+x@example.org", "ada-code-1").await;
+    assert_eq!(r.status(), 429, "even the right code waits");
+    let retry: u64 = r.headers()[RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+    // Another browser (same address) is limited the same: the counter is in the database.
+    let other = Browser::new(&app);
+    assert_eq!(
+        other
+            .code_login("ada@example.org", "ada-code-1")
+            .await
+            .status(),
+        429
+    );
+    // After the window, the right code works.
+    app.clock.advance(chrono::Duration::minutes(16));
+    assert_eq!(
+        b.code_login("ada@example.org", "ada-code-1").await.status(),
+        303
+    );
+}
+
+#[tokio::test]
+async fn login_attempts_per_address_are_limited_and_forwarded_for_counts_only_from_trusted_proxies()
+{
+    let app = spawn_app_with(None, |raw| {
+        raw.auth.attempts_per_ip_per_minute = 3;
+    })
+    .await;
+    let b = Browser::new(&app);
+    let csrf = b.csrf().await;
+    let attempt = |ip: &'static str| {
+        let b = &b;
+        let csrf = csrf.clone();
+        async move {
+            b.client
+                .post(format!("{}/login/code", b.base))
+                .header("x-forwarded-for", ip)
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("email", "x@example.org"),
+                    ("code", "nope-nope"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // No trusted proxies: a client cannot dodge the limit with a made-up header.
+    assert_eq!(attempt("203.0.113.1").await, 401);
+    assert_eq!(attempt("203.0.113.2").await, 401);
+    assert_eq!(attempt("203.0.113.3").await, 401);
+    assert_eq!(attempt("203.0.113.4").await, 429);
+
+    let proxied = spawn_app_with(None, |raw| {
+        raw.auth.attempts_per_ip_per_minute = 1;
+        raw.auth.trusted_proxies = vec!["127.0.0.1".into()];
+    })
+    .await;
+    let p = Browser::new(&proxied);
+    let csrf = p.csrf().await;
+    let post = |ip: &'static str| {
+        let p = &p;
+        let csrf = csrf.clone();
+        async move {
+            p.client
+                .post(format!("{}/login/code", p.base))
+                .header("x-forwarded-for", ip)
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("email", "x@example.org"),
+                    ("code", "nope-nope"),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(post("198.51.100.1").await, 401);
+    assert_eq!(
+        post("198.51.100.2").await,
+        401,
+        "another client behind the proxy"
+    );
+    assert_eq!(post("198.51.100.1").await, 429);
+}
+
+#[tokio::test]
+async fn a_guest_name_posing_as_staff_is_refused() {
+    let app = spawn_app().await;
+    import_people(&app, REGISTRATION);
+    let b = Browser::new(&app);
+    for name in [
+        "Ada Park",
+        "  mo   DERATOR ",
+        "Eve (moderator)",
+        "Program Committee",
+        "Eve\u{202e}nimda",
+    ] {
+        let r = b.guest(name).await;
+        assert_eq!(r.status(), 400, "{name:?}");
+        let body = r.text().await.unwrap();
+        assert!(body.contains("role=\"alert\""), "{body}");
+    }
+    assert_eq!(
+        b.guest("Joe Attendee").await.status(),
+        303,
+        "attendee names are not reserved"
+    );
+}
+
+#[tokio::test]
+async fn an_admin_ends_all_sessions_of_a_user() {
+    let app = spawn_app().await;
+    import_people(&app, REGISTRATION);
+    let laptop = Browser::new(&app);
+    let phone = Browser::new(&app);
+    for b in [&laptop, &phone] {
+        assert_eq!(
+            b.code_login("ada@example.org", "ada-code-1").await.status(),
+            303
+        );
+        assert_eq!(b.staff_status().await, 200, "staff see the dashboard");
+    }
+    let admin = Browser::new(&app);
+    admin.admin(&app).await;
+    let users = admin.page("/admin/users").await;
+    let id: String = sqlx::query_scalar("select id from people where email = 'ada@example.org'")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert!(
+        users.contains(&format!("/admin/users/{id}/end-sessions")),
+        "{users}"
+    );
+    let r = admin
+        .post(
+            &format!("/admin/users/{id}/end-sessions"),
+            &[("csrf", &csrf_in(&users))],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert!(r.headers()[LOCATION].to_str().unwrap().contains("Ended+2"));
+    assert_eq!(laptop.staff_status().await, 303);
+    assert_eq!(phone.staff_status().await, 303);
+    assert_eq!(admin.staff_status().await, 200);
+    // Cookies are HttpOnly and SameSite=Lax (Secure needs an https public URL).
+    let r = Browser::new(&app).get("/login").await;
+    let set = r.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax"),
+        "{set}"
+    );
+}
