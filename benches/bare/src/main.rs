@@ -1,0 +1,78 @@
+//! The baseline of hallway's HTTP benchmarks: what actix-web alone costs.
+//!
+//! Every benchmark in `benches/*.sh` reports hallway as a ratio against this server, built
+//! and measured in the same run on the same machine, because the machines are noisy. It
+//! answers the same kinds of responses with no work behind them:
+//!
+//! - `POST /join` (any form body, read and dropped) → `303 See Other` to a BBB join URL of
+//!   realistic length (a SHA-256-signed `role` join, ~330 bytes), like hallway's warm join;
+//! - `GET /page` → `200 text/html` with a static body: the bytes of the file given with
+//!   `--page FILE` (the scripts pass the very page hallway served), else 45 KB of filler.
+//!
+//! Usage: `hallway-bench-bare PORT [--page FILE]`; listens on 127.0.0.1 only, with actix's
+//! default worker count (one per core), as hallway does.
+
+use actix_web::{http::header, web, App, HttpResponse, HttpServer};
+
+/// A join URL as hallway signs it for BBB 3.0 (role join, createTime, SHA-256 checksum).
+const JOIN_URL: &str = "https://bbb1.example.org/bigbluebutton/api/join?fullName=Ada+Lovelace+%28guest%29&meetingID=hallway-hack1&role=VIEWER&userID=g-5f0c3a9e2b7d4c18a6e1f09b3d2c7a54&createTime=1789383600123&redirect=true&errorRedirectUrl=https%3A%2F%2Fhallway.example.org%2Frooms%2Fhack1%2Fback%3Ft%3DeyJ1IjoiZy01ZjBjIiwiciI6ImhhY2sxIiwiZSI6MTc4OTM4NzIwMH0&checksum=6f1c0b4f3f8e2d7a9c5b1e0d4a3f2c8b7e6d5c4b3a291807f6e5d4c3b2a19080";
+
+fn filler_page() -> Vec<u8> {
+    let mut page = String::from(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Now</title></head><body>\n",
+    );
+    let mut i = 0;
+    while page.len() < 45_000 {
+        page.push_str(&format!(
+            "<article class=\"session\"><h3><a href=\"/sessions/{i}\">Session {i}: a talk about plumbing</a></h3><p class=\"when\">10:00–10:45 · Room {r}</p></article>\n",
+            r = i % 20
+        ));
+        i += 1;
+    }
+    page.push_str("</body></html>\n");
+    page.into_bytes()
+}
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let port: u16 = args
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("usage: hallway-bench-bare PORT [--page FILE]");
+    let page = match (args.next().as_deref(), args.next()) {
+        (Some("--page"), Some(file)) => std::fs::read(file)?,
+        _ => filler_page(),
+    };
+    let page = web::Bytes::from(page);
+    println!(
+        "bare listening on http://127.0.0.1:{port}/ (page {} bytes)",
+        page.len()
+    );
+    HttpServer::new(move || {
+        let page = page.clone();
+        App::new()
+            .route(
+                "/join",
+                web::post().to(|_body: web::Bytes| async {
+                    HttpResponse::SeeOther()
+                        .insert_header((header::LOCATION, JOIN_URL))
+                        .finish()
+                }),
+            )
+            .route(
+                "/page",
+                web::get().to(move || {
+                    let page = page.clone();
+                    async move {
+                        HttpResponse::Ok()
+                            .content_type("text/html; charset=utf-8")
+                            .body(page)
+                    }
+                }),
+            )
+    })
+    .bind(("127.0.0.1", port))?
+    .run()
+    .await
+}

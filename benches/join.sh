@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Warm-join benchmark (issue 8): POST /rooms/{slug}/join to a running hackroom with a logged-in
+# guest's cookie and CSRF token, 256 connections, against the bare actix 303 endpoint measured
+# in the same run. Also the BBB calls the simulator counted during the run and the RSS of
+# `hallway serve` idle and under load.
+#
+#   benches/join.sh [SECONDS]        # default 15; NO_BUILD=1 skips the release builds
+#
+# Starts: one `hallway bbb-sim`, one `hallway serve` (SQLite in a temp dir, one hackroom on
+# the sim), the bare baseline; all on 127.0.0.1, all stopped at exit.
+source "$(dirname "$0")/http/lib.sh"
+secs=${1:-15}
+build
+echo "== warm join, $(nproc) cores, wrk -t2 -c256 -d${secs}s"
+
+start_sim sim1
+sim=$(sim_origin "$SIM_URL")
+write_config "$WORK/hallway.toml" "sqlite://$WORK/bench.db" "$SIM_URL" '
+[[rooms]]
+slug = "hack1"
+name = "Hackroom 1"
+kind = "hack"
+server = "sim1"'
+start_hallway "$WORK/hallway.toml" main
+hw_pid=$HW_PID
+login "$HW_URL"
+
+# Warm up: the first join creates the meeting; opening the join URL connects the bench guest,
+# so the meeting is running when the measurement starts.
+read -r code location < <(post_join "$HW_URL" hack1)
+[ "$code" = 303 ] && [[ "$location" == "$sim"/bigbluebutton/api/join* ]] ||
+  { echo "warm-up join answered $code $location" >&2; exit 1; }
+curl -sfL -o /dev/null "$location"
+running=$(curl -sf "$sim/sim/state" | python3 -c 'import json,sys; m=[m for m in json.load(sys.stdin)["meetings"] if m["meetingID"].endswith("hack1")]; print(m[0]["running"] if m else False)')
+[ "$running" = True ] || { echo "hack1 is not running on the sim" >&2; exit 1; }
+sleep 1
+read -r rss_idle hwm_idle < <(rss "$hw_pid")
+
+sim_reset "$sim"
+( sleep "$((secs / 2))"; rss "$hw_pid" >"$WORK/rss-load" ) &
+hw=$(METHOD=POST REQ_PATH=/rooms/hack1/join COOKIE="$COOKIE" CSRF="$CSRF" \
+  run_wrk benches/http/wrk.lua "$HW_URL" 256 "$secs")
+wait $!
+calls=$(sim_calls "$sim")
+read -r rss_load _ <"$WORK/rss-load"
+read -r _ hwm_load < <(rss "$hw_pid")
+# Still a real join after the run (not a redirect to /login or an error page).
+read -r code location < <(post_join "$HW_URL" hack1)
+[ "$code" = 303 ] && [[ "$location" == "$sim"/bigbluebutton/api/join* ]] ||
+  { echo "join after the run answered $code $location" >&2; exit 1; }
+
+start_bare
+bare=$(METHOD=POST REQ_PATH=/join COOKIE="$COOKIE" CSRF="$CSRF" \
+  run_wrk benches/http/wrk.lua "$BARE_URL" 256 "$secs")
+
+python3 - "$hw" "$bare" "$calls" "$rss_idle" "$hwm_idle" "$rss_load" "$hwm_load" <<'PY'
+import json, sys
+hw, bare, calls, rss_idle, hwm_idle, rss_load, hwm_load = sys.argv[1:]
+def parse(line):
+    return {k: float(v) for k, v in (f.split("=") for f in line.split()[1:])}
+h, b = parse(hw), parse(bare)
+errs = lambda r: int(r["status_errors"] + r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"])
+c = json.loads(calls)
+print(f"hallway warm join : {h['rps']:8.0f} req/s  p99 {h['p99_ms']:7.2f} ms  errors {errs(h)}  ({int(h['requests'])} requests)")
+print(f"bare 303          : {b['rps']:8.0f} req/s  p99 {b['p99_ms']:7.2f} ms  errors {errs(b)}")
+print(f"ratio             : {h['rps'] / b['rps']:.3f}x req/s  p99 {h['p99_ms'] / b['p99_ms']:.1f}x")
+print(f"BBB calls on the sim during the run: total {c['total']} {json.dumps(c['calls'])}"
+      f" ({c['total'] / h['requests']:.2f} per join)")
+print(f"hallway serve RSS : idle {rss_idle} MB (HWM {hwm_idle} MB); under load {rss_load} MB (HWM {hwm_load} MB)")
+PY
