@@ -36,7 +36,10 @@ use crate::schedule::import::ImportOptions;
 use crate::schedule::index::{ScheduleIndex, SharedIndex};
 use crate::schedule::pull::Puller;
 use crate::state::AppState;
-use crate::status::poller::Poller;
+use crate::servers::store as servers_store;
+use crate::servers::view::ServerView;
+use crate::status::metrics::Metrics;
+use crate::status::poller::{PollOptions, Poller};
 use crate::status::snapshot::StatusStore;
 use crate::sync::ChangeFeed;
 
@@ -106,24 +109,43 @@ impl Application {
             .map(|s| (s.name.clone(), s.endpoint()))
             .collect();
         let status = StatusStore::default();
+        let metrics = Arc::new(Metrics::new());
         let poller = Poller::new(
             bbb.clone(),
             Arc::new(endpoint_list),
             status.clone(),
-            settings.bbb.timeout,
+            PollOptions {
+                call_timeout: settings.bbb.timeout,
+                concurrency: settings.status.poll_concurrency,
+                interval: settings.bbb.poll_interval,
+                down_after: settings.status.down_after,
+                up_after: settings.status.up_after,
+            },
+            metrics.clone(),
             options.clock.clone(),
         );
         let rooms = Arc::new(settings.room_directory());
         let changes = Arc::new(ChangeFeed::new());
         // Record the versions before loading, so a change racing the load is reloaded later.
         changes.changed_once(&db).await?;
+        let servers = Arc::new(ServerView::new(
+            settings
+                .bbb
+                .servers
+                .iter()
+                .map(|s| s.name.to_string())
+                .collect(),
+        ));
+        servers.replace(servers_store::load(&db).await?);
+        let registry = Arc::new(Registry::default());
+        registry.replace_all(room_store::open_meetings(&db).await?);
         let placements = Arc::new(Placements::from_stored(
             &rooms,
             room_store::all_pins(&db).await?,
+            servers.clone(),
+            registry.clone(),
         ));
         let schedule = Arc::new(SharedIndex::new(ScheduleIndex::load(&db, &rooms).await?));
-        let registry = Arc::new(Registry::default());
-        registry.replace_all(room_store::open_meetings(&db).await?);
         let puller = match &settings.schedule.url {
             Some(url) => Some(Puller::new(
                 db.clone(),
@@ -154,6 +176,8 @@ impl Application {
             poller: poller.clone(),
             instance_id: crate::auth::session::new_user_id().replacen("hw-", "instance-", 1),
             link_key: LinkKey::new(settings.session_key.as_ref()),
+            servers,
+            metrics: metrics.clone(),
         });
         if settings.session_key.is_none()
             && (!settings.database_url.is_sqlite() || settings.public_url.scheme() == "https")
@@ -201,8 +225,12 @@ impl Application {
                         .add(("X-Content-Type-Options", "nosniff"))
                         .add(("Referrer-Policy", "same-origin")),
                 )
+                .wrap(actix_web::middleware::from_fn(
+                    crate::status::metrics::track_http,
+                ))
                 .wrap(TracingLogger::<RouteSpan>::new())
                 .app_data(state.clone())
+                .app_data(web::Data::new(metrics.clone()))
                 .app_data(
                     web::FormConfig::default()
                         .limit(16 * 1024)

@@ -18,6 +18,9 @@ use crate::rooms::store as room_store;
 use crate::rooms::token::LinkKey;
 use crate::rooms::RoomDirectory;
 use crate::schedule::index::{ScheduleIndex, SharedIndex};
+use crate::servers::store as servers_store;
+use crate::servers::view::ServerView;
+use crate::status::metrics::Metrics;
 use crate::status::poller::Poller;
 use crate::status::snapshot::StatusStore;
 use crate::sync::{ChangeFeed, Topic};
@@ -56,6 +59,10 @@ pub struct AppState {
     pub instance_id: String,
     /// Key that signs hallway's own short-lived links (join return tokens).
     pub link_key: LinkKey,
+    /// Server states, health decisions and load.
+    pub servers: Arc<ServerView>,
+    /// The Prometheus series.
+    pub metrics: Arc<Metrics>,
 }
 
 /// The conference as pages show it: configuration overrides first, then the last import.
@@ -104,6 +111,7 @@ impl AppState {
                 Topic::Meetings => self
                     .registry
                     .replace_all(room_store::open_meetings(&self.db).await?),
+                Topic::Servers => self.servers.replace(servers_store::load(&self.db).await?),
             }
         }
         Ok(changed)

@@ -22,11 +22,18 @@ pub enum Topic {
     Placements,
     /// The meeting registry.
     Meetings,
+    /// Server states and the leader's health decisions.
+    Servers,
 }
 
 impl Topic {
     /// Every topic.
-    pub const ALL: [Topic; 3] = [Topic::Schedule, Topic::Placements, Topic::Meetings];
+    pub const ALL: [Topic; 4] = [
+        Topic::Schedule,
+        Topic::Placements,
+        Topic::Meetings,
+        Topic::Servers,
+    ];
 
     /// The topic's row name.
     pub fn as_str(self) -> &'static str {
@@ -34,6 +41,7 @@ impl Topic {
             Topic::Schedule => "schedule",
             Topic::Placements => "placements",
             Topic::Meetings => "meetings",
+            Topic::Servers => "servers",
         }
     }
 

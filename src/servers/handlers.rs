@@ -1,0 +1,1 @@
+//! Staff actions on servers and rooms (placeholder replaced below).
