@@ -12,6 +12,7 @@
 //! | join a private room   | denied         | denied                         | moderator       |
 //! | staff pages (status)  | login          | denied                         | allowed         |
 //! | manage the schedule   | login          | denied                         | allowed         |
+//! | manage servers (drain, move rooms, end meetings) | login | denied         | allowed         |
 
 use chrono::{DateTime, Utc};
 
@@ -42,6 +43,8 @@ pub enum Action<'a> {
     SeeStaffPages,
     /// Upload or re-import the schedule.
     ManageSchedule,
+    /// Change server states, move rooms, start and end meetings from the dashboard.
+    ManageServers,
 }
 
 /// What the visitor is allowed.
@@ -91,7 +94,7 @@ pub fn decide(
     let role = role_of(user);
     let is_admin = role == Some(UserRole::Admin);
     let outcome = match action {
-        Action::SeeStaffPages | Action::ManageSchedule => {
+        Action::SeeStaffPages | Action::ManageSchedule | Action::ManageServers => {
             if is_admin {
                 Ok(Allowed::Yes)
             } else {
@@ -282,7 +285,11 @@ mod tests {
         );
         assert_eq!(join(None, RoomKind::Session, t(10, 0)), Err(LoginRequired));
         // Staff pages.
-        for action in [Action::SeeStaffPages, Action::ManageSchedule] {
+        for action in [
+            Action::SeeStaffPages,
+            Action::ManageSchedule,
+            Action::ManageServers,
+        ] {
             assert_eq!(decide(Some(&admin), action, w, t(1, 0)), Ok(Yes));
             assert_eq!(decide(Some(&guest), action, w, t(1, 0)), Err(StaffOnly));
             assert_eq!(decide(None, action, w, t(1, 0)), Err(LoginRequired));

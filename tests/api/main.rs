@@ -8,6 +8,7 @@ mod helpers;
 mod hostile;
 mod join;
 mod join_path;
+mod ops;
 mod postgres;
 mod schedule;
 mod schedule_admin;

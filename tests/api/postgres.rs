@@ -11,14 +11,14 @@ use sqlx::{ConnectOptions, Connection, Executor};
 use crate::helpers::{attrs, csrf_in, skip, spawn_app_on};
 
 /// A database created for one test and dropped at its end.
-struct Throwaway {
-    url: String,
+pub(crate) struct Throwaway {
+    pub(crate) url: String,
     admin: PgConnectOptions,
     name: String,
 }
 
 impl Throwaway {
-    async fn drop_now(self) {
+    pub(crate) async fn drop_now(self) {
         if let Ok(mut conn) = self.admin.connect().await {
             let _ = conn
                 .execute(format!("drop database if exists {} with (force)", self.name).as_str())
@@ -27,7 +27,7 @@ impl Throwaway {
     }
 }
 
-async fn throwaway_database() -> Option<Throwaway> {
+pub(crate) async fn throwaway_database() -> Option<Throwaway> {
     let admin_url = std::env::var("TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let admin = PgConnectOptions::from_str(&admin_url).expect("TEST_POSTGRES_URL is a URL");
