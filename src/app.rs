@@ -35,9 +35,9 @@ use crate::rooms::token::LinkKey;
 use crate::schedule::import::ImportOptions;
 use crate::schedule::index::{ScheduleIndex, SharedIndex};
 use crate::schedule::pull::Puller;
-use crate::state::AppState;
 use crate::servers::store as servers_store;
 use crate::servers::view::ServerView;
+use crate::state::AppState;
 use crate::status::metrics::Metrics;
 use crate::status::poller::{PollOptions, Poller};
 use crate::status::snapshot::StatusStore;
@@ -301,11 +301,35 @@ impl Application {
                 self.settings.bbb.poll_interval,
             )));
             jobs.push(tokio::spawn(end_finished_loop(self.state.clone())));
+            jobs.push(tokio::spawn(prewarm_loop(self.state.clone())));
             if let Some(p) = self.puller {
                 jobs.push(tokio::spawn(
                     p.run_until_stopped(self.settings.schedule.pull_interval),
                 ));
             }
+        }
+        if let Some(addr) = self.settings.metrics.listen {
+            let metrics = self.state.metrics.clone();
+            let server = HttpServer::new(move || {
+                let m = metrics.clone();
+                App::new().route(
+                    "/metrics",
+                    web::get().to(move || {
+                        let m = m.clone();
+                        async move { crate::status::handlers::metrics_text(&m) }
+                    }),
+                )
+            })
+            .workers(1)
+            .bind(addr)
+            .with_context(|| format!("binding metrics.listen {addr}"))?
+            .run();
+            tracing::info!(%addr, "serving /metrics");
+            jobs.push(tokio::spawn(async move {
+                if let Err(e) = server.await {
+                    tracing::error!(error = %e, "the metrics listener stopped");
+                }
+            }));
         }
         let result = self.server.await;
         for job in jobs {
@@ -347,6 +371,19 @@ async fn end_finished_loop(state: web::Data<AppState>) {
         tick.tick().await;
         if let Err(e) = lifecycle::end_finished_once(&state).await {
             tracing::warn!(error = %e, "ending finished sessions' meetings failed; will retry");
+        }
+    }
+}
+
+/// The pre-warm loop: every 30 s, create the meetings of sessions starting within the lead
+/// (one instance at a time, by lease).
+async fn prewarm_loop(state: web::Data<AppState>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = lifecycle::prewarm_once(&state).await {
+            tracing::warn!(error = %e, "pre-warming meetings failed; will retry");
         }
     }
 }

@@ -116,7 +116,12 @@ fn matters(state: &AppState, room: &Room, server: &str) -> bool {
         return true;
     }
     let now = state.clock.now();
-    let horizon = now + state.settings.status.prewarm_lead.max(Duration::minutes(IMMINENT_MINUTES));
+    let horizon = now
+        + state
+            .settings
+            .status
+            .prewarm_lead
+            .max(Duration::minutes(IMMINENT_MINUTES));
     state
         .schedule
         .get()

@@ -93,9 +93,7 @@ pub async fn set_state(
     })?;
     let now = to_db_time(ctx.state.clock.now());
     store::set_state(&ctx.state.db, server.as_str(), state, &actor(&ctx), now).await?;
-    ctx.state
-        .servers
-        .replace(store::load(&ctx.state.db).await?);
+    ctx.state.servers.replace(store::load(&ctx.state.db).await?);
     // Rooms with running or imminent sessions leave a disabled server at once.
     crate::servers::failover::failover_once(&ctx.state).await?;
     confirmed(&ctx).await
@@ -144,8 +142,15 @@ pub async fn end_room(
         format!("{}: ended {}", room.slug, ended.join(", "))
     };
     let now = to_db_time(ctx.state.clock.now());
-    store::record_action(&ctx.state.db, now, &actor(&ctx), "room-end", room.slug.as_str(), &detail)
-        .await?;
+    store::record_action(
+        &ctx.state.db,
+        now,
+        &actor(&ctx),
+        "room-end",
+        room.slug.as_str(),
+        &detail,
+    )
+    .await?;
     confirmed(&ctx).await
 }
 
@@ -170,7 +175,10 @@ pub async fn start_room(
         &actor(&ctx),
         "room-start",
         room.slug.as_str(),
-        &format!("{}: meeting {} live on {}", room.slug, record.meeting_id, record.server),
+        &format!(
+            "{}: meeting {} live on {}",
+            room.slug, record.meeting_id, record.server
+        ),
     )
     .await?;
     confirmed(&ctx).await

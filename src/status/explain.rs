@@ -19,9 +19,9 @@ pub fn human(e: &BbbError) -> String {
             "the server answered HTTP {status} instead of the BBB API (bbb-web stopped, or a \
              proxy in front of it failed)"
         ),
-        BbbError::Malformed { detail, .. } => format!(
-            "the server's answer is not BBB XML ({detail}); is the URL really the BBB API?"
-        ),
+        BbbError::Malformed { detail, .. } => {
+            format!("the server's answer is not BBB XML ({detail}); is the URL really the BBB API?")
+        }
         BbbError::Timeout { .. } => "no answer within the BBB timeout".to_owned(),
         BbbError::Transport { .. } => format!(
             "could not reach the server: {}",

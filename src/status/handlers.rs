@@ -450,13 +450,12 @@ pub async fn status_page(
             )
         })
         .unwrap_or_default();
-    let (healthy, attention): (Vec<ServerRow>, Vec<ServerRow>) = if data.servers.len()
-        > COLLAPSE_OVER
-    {
-        data.servers.iter().cloned().partition(ServerRow::healthy)
-    } else {
-        (Vec::new(), data.servers.clone())
-    };
+    let (healthy, attention): (Vec<ServerRow>, Vec<ServerRow>) =
+        if data.servers.len() > COLLAPSE_OVER {
+            data.servers.iter().cloned().partition(ServerRow::healthy)
+        } else {
+            (Vec::new(), data.servers.clone())
+        };
     let done = q
         .done
         .and_then(|id| data.audit.iter().find(|a| a.id == id))
@@ -521,9 +520,7 @@ fn has_token(state: &AppState, req: &HttpRequest) -> bool {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|given| {
-            bool::from(given.as_bytes().ct_eq(token.expose_secret().as_bytes()))
-        })
+        .is_some_and(|given| bool::from(given.as_bytes().ct_eq(token.expose_secret().as_bytes())))
 }
 
 fn is_staff(ctx: &PageCtx) -> bool {

@@ -227,9 +227,7 @@ impl Metrics {
             let sum = |f: fn(&crate::bbb::Meeting) -> u32| -> i64 {
                 s.meetings.iter().map(|m| i64::from(f(m))).sum()
             };
-            self.meetings
-                .get_or_create(&l)
-                .set(s.meetings.len() as i64);
+            self.meetings.get_or_create(&l).set(s.meetings.len() as i64);
             self.participants
                 .get_or_create(&l)
                 .set(sum(|m| m.participant_count));

@@ -78,9 +78,7 @@ impl StatusStore {
     /// Publishes `snap` unless a snapshot from a later poll is already there.
     pub fn publish(&self, snap: Snapshot) {
         self.0.send_if_modified(|cur| {
-            let newer = cur
-                .as_ref()
-                .is_none_or(|c| c.started_at <= snap.started_at);
+            let newer = cur.as_ref().is_none_or(|c| c.started_at <= snap.started_at);
             if newer {
                 *cur = Some(Arc::new(snap));
             }

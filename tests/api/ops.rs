@@ -15,7 +15,11 @@ async fn guest(app: &TestApp, name: &str) -> reqwest::Client {
     let page = get(&c, &format!("{}/login", app.address)).await;
     let r = c
         .post(format!("{}/login/guest", app.address))
-        .form(&[("csrf", csrf_in(&page).as_str()), ("name", name), ("next", "/")])
+        .form(&[
+            ("csrf", csrf_in(&page).as_str()),
+            ("name", name),
+            ("next", "/"),
+        ])
         .send()
         .await
         .unwrap();
@@ -82,7 +86,12 @@ fn server_of_url(app: &TestApp, url: &str) -> String {
 }
 
 /// Posts a staff form from the dashboard and returns the confirmation page.
-async fn staff_post(app: &TestApp, c: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> String {
+async fn staff_post(
+    app: &TestApp,
+    c: &reqwest::Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> String {
     let page = get(c, &format!("{}/admin/status", app.address)).await;
     let csrf = csrf_in(&page);
     let mut fields = vec![("csrf", csrf.as_str())];
@@ -128,12 +137,19 @@ async fn a_server_that_dies_mid_conference_is_down_after_two_polls_and_its_room_
     let admin = staff(&app).await;
     let body = get(&admin, &format!("{}/admin/status", app.address)).await;
     let row = texts(&body, "tr[data-room=hack2] td.server").pop().unwrap();
-    assert!(row.contains("moved from bbb2 at 12:00: bbb2 DOWN"), "{row}");
-    let health = texts(&body, "tr[data-server=bbb2] td.health").pop().unwrap();
+    assert!(
+        row.contains("moved from bbb2 at 12:00 UTC: bbb2 DOWN"),
+        "{row}"
+    );
+    let health = texts(&body, "tr[data-server=bbb2] td.health")
+        .pop()
+        .unwrap();
     assert!(health.starts_with("DOWN"), "{health}");
     let audit = texts(&body, "table.audit td.detail");
     assert!(
-        audit.iter().any(|a| a.starts_with("bbb2 DOWN: could not reach")),
+        audit
+            .iter()
+            .any(|a| a.starts_with("bbb2 DOWN: could not reach")),
         "{audit:?}"
     );
     assert!(
@@ -221,14 +237,26 @@ async fn draining_lets_a_late_joiner_in_and_places_a_new_meeting_elsewhere() {
     let app = spawn_app().await;
     app.import_sample_running_now().await;
     let ada = guest(&app, "Ada Park").await;
-    assert_eq!(server_of_url(&app, &join(&app, &ada, "hack2").await), "bbb2");
+    assert_eq!(
+        server_of_url(&app, &join(&app, &ada, "hack2").await),
+        "bbb2"
+    );
     app.status_round().await;
     let admin = staff(&app).await;
 
-    let done = staff_post(&app, &admin, "/admin/servers/bbb2/state", &[("state", "draining")]).await;
+    let done = staff_post(
+        &app,
+        &admin,
+        "/admin/servers/bbb2/state",
+        &[("state", "draining")],
+    )
+    .await;
 
     assert!(
-        texts(&done, "p.notice").pop().unwrap().contains("bbb2 draining"),
+        texts(&done, "p.notice")
+            .pop()
+            .unwrap()
+            .contains("bbb2 draining"),
         "confirmed on the page"
     );
     let state = texts(&done, "tr[data-server=bbb2] td.state").pop().unwrap();
@@ -253,11 +281,18 @@ async fn draining_lets_a_late_joiner_in_and_places_a_new_meeting_elsewhere() {
 async fn a_disabled_server_takes_no_joins_and_the_cli_lists_and_changes_states() {
     let app = spawn_app().await;
     let out = app.cli(&["servers", "disable", "bbb3"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     app.refresh().await;
     assert_eq!(app.state.servers.state("bbb3"), ServerState::Disabled);
     let ada = guest(&app, "Ada Park").await;
-    assert_ne!(server_of_url(&app, &join(&app, &ada, "hack3").await), "bbb3");
+    assert_ne!(
+        server_of_url(&app, &join(&app, &ada, "hack3").await),
+        "bbb3"
+    );
 
     let out = app.cli(&["servers", "list"]);
     let listed = String::from_utf8_lossy(&out.stdout);
@@ -304,14 +339,19 @@ async fn pre_warming_creates_a_session_starting_in_4_minutes_and_not_one_in_20()
 
     assert!(created >= 1);
     let server = app.state.placements.server_of(&room);
-    assert!(app.state.registry.live_on(&meeting, server.as_str()).is_some());
+    assert!(app
+        .state
+        .registry
+        .live_on(&meeting, server.as_str())
+        .is_some());
     let i: usize = server.as_str()[3..].parse::<usize>().unwrap() - 1;
-    let sim: serde_json::Value = reqwest::get(format!("{}sim/state", app.sims[i].base_url()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let sim: serde_json::Value =
+        reqwest::get(format!("http://127.0.0.1:{}/sim/state", app.sims[i].port()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
     assert!(
         sim["meetings"]
             .as_array()
@@ -332,18 +372,46 @@ async fn two_instances_on_postgresql_share_states_and_placements_and_only_one_pr
     let other = app.another_instance().await;
     let admin = staff(&app).await;
 
-    staff_post(&app, &admin, "/admin/servers/bbb2/state", &[("state", "draining")]).await;
-    staff_post(&app, &admin, "/admin/rooms/hack1/move", &[("server", "bbb3")]).await;
+    staff_post(
+        &app,
+        &admin,
+        "/admin/servers/bbb2/state",
+        &[("state", "draining")],
+    )
+    .await;
+    staff_post(
+        &app,
+        &admin,
+        "/admin/rooms/hack1/move",
+        &[("server", "bbb3")],
+    )
+    .await;
     other.state.refresh_once().await.unwrap();
 
     assert_eq!(other.state.servers.state("bbb2"), ServerState::Draining);
+    // Its dashboard says so too (the staff cookie is signed with the shared session key).
+    let theirs = get(&admin, &format!("{}/admin/status", other.address)).await;
+    let state = texts(&theirs, "tr[data-server=bbb2] td.state")
+        .pop()
+        .unwrap();
+    assert!(state.starts_with("draining by Stella Staff"), "{state}");
+    let anonymous = other
+        .client
+        .get(format!("{}/api/v1/status", other.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
     let hack1 = other.state.rooms.get("hack1").unwrap().clone();
     assert_eq!(other.state.placements.stored(&hack1).as_str(), "bbb3");
     let s = first_session(&app);
     app.clock.set(s.start - chrono::Duration::minutes(4));
     let mine = lifecycle::prewarm_once(&app.state).await.unwrap();
     let theirs = lifecycle::prewarm_once(&other.state).await.unwrap();
-    assert!(mine >= 1, "the first instance took the lease and pre-warmed");
+    assert!(
+        mine >= 1,
+        "the first instance took the lease and pre-warmed"
+    );
     assert_eq!(theirs, 0, "the other one did not");
     app.db.close().await;
     other.state.db.close().await;
@@ -431,9 +499,20 @@ async fn json_status_and_metrics_need_staff_or_the_token() {
     assert_eq!(names, ["bbb1", "bbb2", "bbb3"]);
     assert_eq!(status["servers"][0]["health"], "up");
     assert_eq!(status["servers"][0]["version"], "3.0");
-    assert!(metrics.contains("bbb_api_up{server=\"bbb1\"} 1"), "{metrics}");
-    assert!(metrics.contains("bbb_meetings{server=\"bbb2\"} 0"), "{metrics}");
-    assert!(metrics.contains("hallway_http_requests_total{method=\"GET\",route=\"/api/v1/status\",status=\"200\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("bbb_api_up{server=\"bbb1\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("bbb_meetings{server=\"bbb2\"} 0"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(
+            "hallway_http_requests_total{method=\"GET\",route=\"/api/v1/status\",status=\"200\"} 1"
+        ),
+        "{metrics}"
+    );
     assert!(!metrics.contains(TOKEN));
     promtool_check(&metrics);
 }
