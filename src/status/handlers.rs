@@ -346,14 +346,21 @@ pub async fn build(state: &AppState) -> AppResult<StatusData> {
         let sum = |f: fn(&Meeting) -> u32| -> u32 {
             polled.map_or(0, |p| p.meetings.iter().map(f).sum())
         };
+        // The leader's decision; before it made one, this instance's own poll.
+        let health = match (info.health, polled) {
+            (Health::Unknown, Some(p)) => p.health,
+            (h, _) => h,
+        };
         servers.push(ServerRow {
             name: name.clone(),
             state: info.state,
-            health: info.health,
+            health,
             answered: polled.is_some_and(|p| p.is_up()),
             error: polled.and_then(|p| p.error.clone()).unwrap_or_default(),
             down_because: if info.health == Health::Down {
                 info.health_error.clone().unwrap_or_default()
+            } else if health == Health::Down {
+                polled.and_then(|p| p.error.clone()).unwrap_or_default()
             } else {
                 String::new()
             },
