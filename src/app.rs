@@ -41,8 +41,11 @@ use crate::rooms::token::LinkKey;
 use crate::schedule::import::ImportOptions;
 use crate::schedule::index::{ScheduleIndex, SharedIndex};
 use crate::schedule::pull::Puller;
+use crate::servers::store as servers_store;
+use crate::servers::view::ServerView;
 use crate::state::AppState;
-use crate::status::poller::Poller;
+use crate::status::metrics::Metrics;
+use crate::status::poller::{PollOptions, Poller};
 use crate::status::snapshot::StatusStore;
 use crate::sync::ChangeFeed;
 
@@ -112,24 +115,43 @@ impl Application {
             .map(|s| (s.name.clone(), s.endpoint()))
             .collect();
         let status = StatusStore::default();
+        let metrics = Arc::new(Metrics::new());
         let poller = Poller::new(
             bbb.clone(),
             Arc::new(endpoint_list),
             status.clone(),
-            settings.bbb.timeout,
+            PollOptions {
+                call_timeout: settings.bbb.timeout,
+                concurrency: settings.status.poll_concurrency,
+                interval: settings.bbb.poll_interval,
+                down_after: settings.status.down_after,
+                up_after: settings.status.up_after,
+            },
+            metrics.clone(),
             options.clock.clone(),
         );
         let rooms = Arc::new(settings.room_directory());
         let changes = Arc::new(ChangeFeed::new());
         // Record the versions before loading, so a change racing the load is reloaded later.
         changes.changed_once(&db).await?;
+        let servers = Arc::new(ServerView::new(
+            settings
+                .bbb
+                .servers
+                .iter()
+                .map(|s| s.name.to_string())
+                .collect(),
+        ));
+        servers.replace(servers_store::load(&db).await?);
+        let registry = Arc::new(Registry::default());
+        registry.replace_all(room_store::open_meetings(&db).await?);
         let placements = Arc::new(Placements::from_stored(
             &rooms,
             room_store::all_pins(&db).await?,
+            servers.clone(),
+            registry.clone(),
         ));
         let schedule = Arc::new(SharedIndex::new(ScheduleIndex::load(&db, &rooms).await?));
-        let registry = Arc::new(Registry::default());
-        registry.replace_all(room_store::open_meetings(&db).await?);
         let puller = match &settings.schedule.url {
             Some(url) => Some(Puller::new(
                 db.clone(),
@@ -166,6 +188,8 @@ impl Application {
             poller: poller.clone(),
             instance_id: crate::auth::session::new_user_id().replacen("hw-", "instance-", 1),
             link_key: LinkKey::new(settings.session_key.as_ref()),
+            servers,
+            metrics: metrics.clone(),
         });
         if settings.session_key.is_none()
             && (!settings.database_url.is_sqlite() || settings.public_url.scheme() == "https")
@@ -217,8 +241,12 @@ impl Application {
                 // other than SVG are left as they are.
                 .wrap(Compress::default())
                 .wrap(from_fn(page_cache_control))
+                .wrap(actix_web::middleware::from_fn(
+                    crate::status::metrics::track_http,
+                ))
                 .wrap(TracingLogger::<RouteSpan>::new())
                 .app_data(state.clone())
+                .app_data(web::Data::new(metrics.clone()))
                 .app_data(
                     web::FormConfig::default()
                         .limit(16 * 1024)
@@ -289,11 +317,35 @@ impl Application {
                 self.settings.bbb.poll_interval,
             )));
             jobs.push(tokio::spawn(end_finished_loop(self.state.clone())));
+            jobs.push(tokio::spawn(prewarm_loop(self.state.clone())));
             if let Some(p) = self.puller {
                 jobs.push(tokio::spawn(
                     p.run_until_stopped(self.settings.schedule.pull_interval),
                 ));
             }
+        }
+        if let Some(addr) = self.settings.metrics.listen {
+            let metrics = self.state.metrics.clone();
+            let server = HttpServer::new(move || {
+                let m = metrics.clone();
+                App::new().route(
+                    "/metrics",
+                    web::get().to(move |req: actix_web::HttpRequest| {
+                        let m = m.clone();
+                        async move { crate::status::handlers::metrics_text(&m, &req) }
+                    }),
+                )
+            })
+            .workers(1)
+            .bind(addr)
+            .with_context(|| format!("binding metrics.listen {addr}"))?
+            .run();
+            tracing::info!(%addr, "serving /metrics");
+            jobs.push(tokio::spawn(async move {
+                if let Err(e) = server.await {
+                    tracing::error!(error = %e, "the metrics listener stopped");
+                }
+            }));
         }
         let result = self.server.await;
         for job in jobs {
@@ -362,6 +414,19 @@ async fn end_finished_loop(state: web::Data<AppState>) {
         tick.tick().await;
         if let Err(e) = lifecycle::end_finished_once(&state).await {
             tracing::warn!(error = %e, "ending finished sessions' meetings failed; will retry");
+        }
+    }
+}
+
+/// The pre-warm loop: every 30 s, create the meetings of sessions starting within the lead
+/// (one instance at a time, by lease).
+async fn prewarm_loop(state: web::Data<AppState>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = lifecycle::prewarm_once(&state).await {
+            tracing::warn!(error = %e, "pre-warming meetings failed; will retry");
         }
     }
 }

@@ -49,6 +49,31 @@ pub enum Command {
     AdminLink(AdminLinkArgs),
     /// Print the effective configuration (secrets redacted).
     PrintConfig,
+    /// List BBB servers with their state and health, or drain, enable or disable one.
+    #[command(subcommand)]
+    Servers(ServersCommand),
+}
+
+/// `hallway servers …`: what running instances pick up within a second (the servers topic).
+#[derive(Subcommand, Debug)]
+pub enum ServersCommand {
+    /// Every configured server: state, who changed it when, health, and why it is DOWN.
+    List,
+    /// No new meetings; joins to meetings already running still go in.
+    Drain {
+        /// Server name.
+        name: String,
+    },
+    /// New meetings and joins again.
+    Enable {
+        /// Server name.
+        name: String,
+    },
+    /// No new meetings and no joins; rooms with running or imminent sessions move off.
+    Disable {
+        /// Server name.
+        name: String,
+    },
 }
 
 /// `hallway demo`
@@ -294,6 +319,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 settings.public_link(&format!("/login/admin/{token}"))
             );
         }
+        Command::Servers(cmd) => {
+            let settings = load_settings(&cli)?;
+            let db = Db::connect(&settings.database_url).await?;
+            let result = servers_command(&settings, &db, cmd).await;
+            db.close().await;
+            result?;
+        }
         Command::PrintConfig => {
             let (path, explicit) = config_path(&cli);
             let raw = RawSettings::load(&path, explicit)?;
@@ -302,4 +334,69 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn servers_command(settings: &Settings, db: &Db, cmd: &ServersCommand) -> anyhow::Result<()> {
+    use crate::servers::store as servers_store;
+    use crate::servers::view::{ServerInfo, ServerState};
+    let (name, state) = match cmd {
+        ServersCommand::List => {
+            let stored = servers_store::load(db).await?;
+            for s in &settings.bbb.servers {
+                let info = stored
+                    .iter()
+                    .find(|i| i.name == s.name.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| ServerInfo::fresh(s.name.as_str()));
+                let changed = match (&info.changed_by, info.changed_at) {
+                    (Some(by), Some(at)) => format!(
+                        " (by {by}, {})",
+                        crate::web::time::utc_full(crate::db::from_db_time(at))
+                    ),
+                    _ => String::new(),
+                };
+                let why = info
+                    .health_error
+                    .as_deref()
+                    .filter(|_| info.health == crate::status::health::Health::Down)
+                    .map(|e| format!(": {e}"))
+                    .unwrap_or_default();
+                println!(
+                    "{}\t{}{changed}\t{}{why}",
+                    s.name,
+                    info.state.as_str(),
+                    info.health.as_str().to_uppercase()
+                );
+            }
+            return Ok(());
+        }
+        ServersCommand::Drain { name } => (name.clone(), ServerState::Draining),
+        ServersCommand::Enable { name } => (name.clone(), ServerState::Enabled),
+        ServersCommand::Disable { name } => (name.clone(), ServerState::Disabled),
+    };
+    if !settings.bbb.servers.iter().any(|s| s.name.as_str() == name) {
+        anyhow::bail!(
+            "there is no server called {name}; configured: {}",
+            settings
+                .bbb
+                .servers
+                .iter()
+                .map(|s| s.name.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let actor = format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    );
+    let changed =
+        servers_store::set_state(db, &name, state, &actor, crate::db::to_db_time(Utc::now()))
+            .await?;
+    println!(
+        "{name} is {}{}",
+        state.as_str(),
+        if changed { "" } else { " (it already was)" }
+    );
+    Ok(())
 }

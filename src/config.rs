@@ -45,6 +45,52 @@ pub struct RawSettings {
     pub schedule: RawSchedule,
     /// Logins, sessions and guests.
     pub auth: RawAuth,
+    /// The status poller, server health and pre-warming.
+    pub status: RawStatus,
+    /// The Prometheus endpoint.
+    pub metrics: RawMetrics,
+}
+
+/// `[status]`
+#[derive(Debug, Deserialize, Serialize, Clone)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawStatus {
+    /// How many servers one poll round asks at the same time.
+    pub poll_concurrency: usize,
+    /// Failed polls in a row after which a server counts as DOWN.
+    pub down_after_failures: u32,
+    /// Good polls in a row after which a DOWN server counts as UP again.
+    pub up_after_successes: u32,
+    /// Minutes before a session starts that its meeting is created (0: no pre-warming).
+    pub prewarm_lead_minutes: u32,
+    /// Bearer token for `GET /api/v1/status` (and `/metrics` unless public); unset: staff
+    /// sessions only.
+    #[serde(serialize_with = "redact_opt")]
+    pub api_token: Option<SecretString>,
+}
+
+impl Default for RawStatus {
+    fn default() -> Self {
+        Self {
+            poll_concurrency: 32,
+            down_after_failures: 2,
+            up_after_successes: 2,
+            prewarm_lead_minutes: 5,
+            api_token: None,
+        }
+    }
+}
+
+/// `[metrics]`
+#[derive(Debug, Deserialize, Serialize, Clone, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawMetrics {
+    /// A separate address serving only `GET /metrics`, without authentication (bind it to a
+    /// private interface). Unset: `/metrics` is served on the main port only.
+    pub listen: Option<String>,
+    /// Serve `/metrics` on the main port to anyone. Default false: staff sessions or the
+    /// `status.api_token` bearer token only.
+    pub public: bool,
 }
 
 /// `[auth]`
@@ -327,6 +373,34 @@ pub struct Settings {
     pub schedule: ScheduleSettings,
     /// Login and session settings.
     pub auth: AuthSettings,
+    /// Poller, health and pre-warming.
+    pub status: StatusSettings,
+    /// The Prometheus endpoint.
+    pub metrics: MetricsSettings,
+}
+
+/// Typed `[status]`.
+#[derive(Debug, Clone)]
+pub struct StatusSettings {
+    /// Servers asked at the same time in one round (at least 1).
+    pub poll_concurrency: usize,
+    /// Failed polls in a row before DOWN (at least 1).
+    pub down_after: u32,
+    /// Good polls in a row before UP again (at least 1).
+    pub up_after: u32,
+    /// How long before a session its meeting is created; zero turns pre-warming off.
+    pub prewarm_lead: chrono::Duration,
+    /// Bearer token for the JSON status and metrics.
+    pub api_token: Option<SecretString>,
+}
+
+/// Typed `[metrics]`.
+#[derive(Debug, Clone)]
+pub struct MetricsSettings {
+    /// Separate metrics listener.
+    pub listen: Option<SocketAddr>,
+    /// `/metrics` on the main port without authentication.
+    pub public: bool,
 }
 
 /// Typed `[auth]`.
@@ -619,9 +693,51 @@ impl RawSettings {
         if self.schedule.max_bytes < 1024 {
             bail!("schedule.max_bytes must be at least 1024");
         }
+        if self.status.poll_concurrency == 0
+            || self.status.down_after_failures == 0
+            || self.status.up_after_successes == 0
+        {
+            bail!(
+                "status.poll_concurrency, status.down_after_failures and \
+                 status.up_after_successes must be at least 1"
+            );
+        }
+        if self.status.prewarm_lead_minutes >= self.bbb.empty_meeting_expiry_minutes.max(1) {
+            bail!(
+                "status.prewarm_lead_minutes ({}) must be shorter than \
+                 bbb.empty_meeting_expiry_minutes ({}): BBB would remove a pre-created meeting \
+                 before its session starts",
+                self.status.prewarm_lead_minutes,
+                self.bbb.empty_meeting_expiry_minutes
+            );
+        }
+        if let Some(t) = &self.status.api_token {
+            if t.expose_secret().len() < 24 {
+                bail!("status.api_token must be at least 24 characters long");
+            }
+        }
+        let metrics_listen = match &self.metrics.listen {
+            Some(a) => Some(a.parse::<SocketAddr>().with_context(|| {
+                format!("metrics.listen: '{a}' is not an address like 127.0.0.1:9090")
+            })?),
+            None => None,
+        };
         let auth = parse_auth(self.auth)?;
         Ok(Settings {
             auth,
+            status: StatusSettings {
+                poll_concurrency: self.status.poll_concurrency,
+                down_after: self.status.down_after_failures,
+                up_after: self.status.up_after_successes,
+                prewarm_lead: chrono::Duration::minutes(i64::from(
+                    self.status.prewarm_lead_minutes,
+                )),
+                api_token: self.status.api_token,
+            },
+            metrics: MetricsSettings {
+                listen: metrics_listen,
+                public: self.metrics.public,
+            },
             schedule: ScheduleSettings {
                 url: schedule_url,
                 pull_interval: Duration::from_secs(self.schedule.pull_interval_secs),

@@ -28,6 +28,8 @@ pub mod error;
 pub mod rooms;
 /// Schedule: parsing, storage, pages.
 pub mod schedule;
+/// Server states, health decisions, failover and the audit log.
+pub mod servers;
 /// BigBlueButton API simulator (`hallway bbb-sim`).
 pub mod sim;
 /// What every request handler shares (`AppState`).

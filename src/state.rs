@@ -18,6 +18,9 @@ use crate::rooms::store as room_store;
 use crate::rooms::token::LinkKey;
 use crate::rooms::RoomDirectory;
 use crate::schedule::index::{ScheduleIndex, SharedIndex};
+use crate::servers::store as servers_store;
+use crate::servers::view::ServerView;
+use crate::status::metrics::Metrics;
 use crate::status::poller::Poller;
 use crate::status::snapshot::StatusStore;
 use crate::sync::{ChangeFeed, Topic};
@@ -60,6 +63,10 @@ pub struct AppState {
     pub sessions: Arc<crate::auth::gate::SessionGate>,
     /// Per-address login attempt limits (this instance).
     pub login_limits: Arc<crate::auth::limits::LoginLimits>,
+    /// Server states, health decisions and load.
+    pub servers: Arc<ServerView>,
+    /// The Prometheus series.
+    pub metrics: Arc<Metrics>,
 }
 
 /// The conference as pages show it: configuration overrides first, then the last import.
@@ -114,6 +121,7 @@ impl AppState {
                         .await?
                 }
                 Topic::GuestMode => self.sessions.reload_guest_mode(&self.db).await?,
+                Topic::Servers => self.servers.replace(servers_store::load(&self.db).await?),
             }
         }
         Ok(changed)

@@ -14,6 +14,7 @@
 //! | end a room's meeting   | login     | denied                   | hackrooms | denied                         | any room  | any room  |
 //! | staff pages (status)   | login     | denied                   | denied    | denied                         | allowed   | allowed   |
 //! | schedule, guests, users| login     | denied                   | denied    | denied                         | denied    | allowed   |
+//! | servers (drain, move)  | login     | denied                   | denied    | denied                         | denied    | allowed   |
 //!
 //! A track moderator is a person whose `tracks` name the running session's track; a speaker is
 //! a registered person whose `speaker_of` names the session's guid or one of its persons exactly
@@ -63,6 +64,8 @@ pub enum Action<'a> {
     ManageGuests,
     /// See the registration list, end someone's sessions.
     ManageUsers,
+    /// Change server states, move rooms, start and end meetings from the dashboard.
+    ManageServers,
 }
 
 /// What the visitor is allowed.
@@ -138,7 +141,10 @@ pub fn decide(
                 Err(Denied::StaffOnly)
             }
         }
-        Action::ManageSchedule | Action::ManageGuests | Action::ManageUsers => {
+        Action::ManageSchedule
+        | Action::ManageGuests
+        | Action::ManageUsers
+        | Action::ManageServers => {
             if role == UserRole::Admin {
                 Ok(Allowed::Yes)
             } else {
@@ -530,6 +536,7 @@ mod tests {
                 Action::ManageSchedule,
                 Action::ManageGuests,
                 Action::ManageUsers,
+                Action::ManageServers,
             ] {
                 assert_eq!(decide(u, action, w, t(1, 0)), admin, "{who:?} {action:?}");
             }

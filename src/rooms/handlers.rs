@@ -19,7 +19,7 @@ use crate::bbb::{JoinRequest, Role};
 use crate::error::{AppError, AppResult};
 use crate::rooms::lifecycle::{self, password_for};
 use crate::rooms::meeting::MeetingTarget;
-use crate::rooms::model::Room;
+use crate::rooms::model::{Room, ServerName};
 use crate::rooms::registry::CreateFailure;
 use crate::rooms::token::{ReturnTicket, RETURN_LINK_LIFETIME};
 use crate::state::AppState;
@@ -95,6 +95,11 @@ async fn enter(
             });
         }
     };
+    // The server the meeting is live on (another instance may have placed it elsewhere).
+    let server = ServerName::parse(&record.server)
+        .ok()
+        .filter(|s| state.server(s).is_some())
+        .unwrap_or(server);
     let (settings, endpoint) = state
         .server(&server)
         .zip(state.endpoint(&server))

@@ -85,7 +85,12 @@ async fn create_flight(
     target: MeetingTarget,
     server: ServerName,
 ) -> Result<MeetingRecord, CreateFailure> {
-    let result = lease_and_create(&state, &room, &target, &server).await;
+    // Server states and failover: a create goes only to a server that takes new meetings,
+    // and a join that found its room's server unusable records the room's new place.
+    let result = match crate::servers::failover::admit(&state, &room, server.as_str()).await {
+        Ok(()) => lease_and_create(&state, &room, &target, &server).await,
+        Err(e) => Err(e),
+    };
     state
         .flights
         .0
@@ -385,6 +390,63 @@ pub async fn status_round(state: &AppState) -> crate::status::poller::PollReport
         if let Err(e) = reconcile(state, &snap).await {
             tracing::warn!(error = %e, "updating the meeting registry from the poll failed");
         }
+        if let Err(e) = crate::servers::failover::after_poll(state, &snap).await {
+            tracing::warn!(error = %e, "health decisions or failover after the poll failed");
+        }
     }
     report
+}
+
+/// Creates ahead of time the meetings of sessions starting within `status.prewarm_lead`, on
+/// their room's server, so the first joins find them live. One instance does it (the
+/// `prewarm` job lease). BBB keeps them `bbb.empty_meeting_expiry_minutes` (the configuration
+/// insists that is longer than the lead); if it expires one anyway, the next join creates it
+/// again (the registry forgets it at the next poll, or the return from BBB recovers it).
+/// Returns how many meetings it created.
+pub async fn prewarm_once(state: &web::Data<AppState>) -> Result<usize, sqlx::Error> {
+    let lead = state.settings.status.prewarm_lead;
+    if lead <= chrono::Duration::zero() {
+        return Ok(0);
+    }
+    let now = state.clock.now();
+    let t = to_db_time(now);
+    if !store::try_job_lease(&state.db, "prewarm", &state.instance_id, t, t + 120).await? {
+        return Ok(0);
+    }
+    let index = state.schedule.get();
+    let mut created = 0;
+    for s in index.between(now, now + lead) {
+        if s.start <= now || s.start > now + lead {
+            continue;
+        }
+        let Some(room) = state.rooms.for_schedule_room(&s.room) else {
+            continue;
+        };
+        let target = MeetingTarget {
+            meeting_id: crate::rooms::meeting::session_meeting_id(
+                state.rooms.meeting_prefix(),
+                room,
+                &s.key,
+            ),
+            session: Some(crate::rooms::meeting::SessionRef::of(s)),
+        };
+        let server = state.placements.server_of(room);
+        if state
+            .registry
+            .live_on(&target.meeting_id, server.as_str())
+            .is_some()
+        {
+            continue;
+        }
+        match ensure_live(state, room, &target, &server).await {
+            Ok(_) => {
+                created += 1;
+                tracing::info!(room = %room.slug, meeting = %target.meeting_id, server = %server, "pre-warmed a session's meeting");
+            }
+            Err(e) => {
+                tracing::warn!(room = %room.slug, meeting = %target.meeting_id, error = %e, "pre-warming failed; the first join will create it")
+            }
+        }
+    }
+    Ok(created)
 }

@@ -1,26 +1,48 @@
 //! Where each room is hosted right now: the configured pin, unless a move at run time (a
-//! failover, a staff action) placed it elsewhere.
+//! failover, a staff action) placed it elsewhere; and where a join goes when that server
+//! cannot take it.
 //!
 //! The truth lives in the `rooms` table so every instance agrees; this is the in-memory copy
 //! that the join path and the pages read, so a click costs no database round trip. It only
 //! ever holds names of configured servers (the configuration refuses unknown pins and
 //! `store::sync_from_config` resets stored pins to servers that are gone).
+//!
+//! [`Placements::server_of`] respects server states and the leader's health decisions: a
+//! room stays on its server while that server accepts it (enabled and not DOWN, or draining
+//! while the room has a meeting running there: late joiners still get in); otherwise the
+//! join goes to the least-loaded server that accepts new meetings, and the cold half of the
+//! join path records that move (`servers::failover::admit`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use crate::rooms::model::{Room, ServerName};
+use crate::rooms::registry::Registry;
 use crate::rooms::RoomDirectory;
+use crate::servers::view::{ServerState, ServerView};
 
 /// The current server of every room.
-#[derive(Debug, Default)]
-pub struct Placements(RwLock<Arc<HashMap<String, ServerName>>>);
+#[derive(Debug)]
+pub struct Placements {
+    pins: RwLock<Arc<HashMap<String, ServerName>>>,
+    servers: Arc<ServerView>,
+    registry: Arc<Registry>,
+}
 
 impl Placements {
     /// Placements from stored `(slug, server)` pairs; pairs naming an unknown room or server are
     /// ignored (the room then falls back to its configured pin).
-    pub fn from_stored(rooms: &RoomDirectory, stored: Vec<(String, String)>) -> Self {
-        let p = Self::default();
+    pub fn from_stored(
+        rooms: &RoomDirectory,
+        stored: Vec<(String, String)>,
+        servers: Arc<ServerView>,
+        registry: Arc<Registry>,
+    ) -> Self {
+        let p = Self {
+            pins: RwLock::new(Arc::new(HashMap::new())),
+            servers,
+            registry,
+        };
         p.replace(rooms, stored);
         p
     }
@@ -34,17 +56,49 @@ impl Placements {
                 rooms.server_named(&server).map(|name| (slug, name.clone()))
             })
             .collect();
-        if let Ok(mut g) = self.0.write() {
+        if let Ok(mut g) = self.pins.write() {
             *g = Arc::new(map);
         }
     }
 
-    /// The server hosting `room` now: its stored placement, else its configured pin.
-    pub fn server_of(&self, room: &Room) -> ServerName {
-        self.0
+    /// Where `room` is placed: its stored placement, else its configured pin. What the
+    /// dashboard calls "actual placement"; joins use [`Placements::server_of`].
+    pub fn stored(&self, room: &Room) -> ServerName {
+        self.pins
             .read()
             .ok()
             .and_then(|g| g.get(room.slug.as_str()).cloned())
             .unwrap_or_else(|| room.server.clone())
+    }
+
+    /// True when `room` has a live meeting on `server`.
+    pub fn has_live_meeting(&self, room: &Room, server: &str) -> bool {
+        self.registry
+            .live()
+            .iter()
+            .any(|r| r.room == room.slug.as_str() && r.server == server)
+    }
+
+    /// True when `server` may host `room` now: it accepts new meetings, or it is draining
+    /// (and not DOWN) while the room's meeting runs there.
+    pub fn keeps(&self, room: &Room, server: &str) -> bool {
+        self.servers.accepts_new(server)
+            || (self.servers.state(server) == ServerState::Draining
+                && self.servers.accepts_joins(server)
+                && self.has_live_meeting(room, server))
+    }
+
+    /// The server a join to `room` goes to now: its placement while that server keeps it,
+    /// else the least-loaded server accepting new meetings (else, with none left, still its
+    /// placement: the join path then says the room is unavailable).
+    pub fn server_of(&self, room: &Room) -> ServerName {
+        let placed = self.stored(room);
+        if self.keeps(room, placed.as_str()) {
+            return placed;
+        }
+        self.servers
+            .least_loaded(placed.as_str(), &HashMap::new())
+            .and_then(|n: String| ServerName::parse(&n).ok())
+            .unwrap_or(placed)
     }
 }

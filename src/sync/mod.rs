@@ -26,16 +26,19 @@ pub enum Topic {
     Sessions,
     /// Guest mode, switched by an admin at run time.
     GuestMode,
+    /// Server states and the leader's health decisions.
+    Servers,
 }
 
 impl Topic {
     /// Every topic.
-    pub const ALL: [Topic; 5] = [
+    pub const ALL: [Topic; 6] = [
         Topic::Schedule,
         Topic::Placements,
         Topic::Meetings,
         Topic::Sessions,
         Topic::GuestMode,
+        Topic::Servers,
     ];
 
     /// The topic's row name.
@@ -46,6 +49,7 @@ impl Topic {
             Topic::Meetings => "meetings",
             Topic::Sessions => "sessions",
             Topic::GuestMode => "guest_mode",
+            Topic::Servers => "servers",
         }
     }
 

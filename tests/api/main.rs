@@ -12,6 +12,7 @@ mod helpers;
 mod hostile;
 mod join;
 mod join_path;
+mod ops;
 mod pages;
 mod postgres;
 mod schedule;

@@ -1,0 +1,247 @@
+//! Staff actions from the dashboard: server states, and start, end or move a room. Each
+//! checks `Action::ManageServers` (the `ServerAdmin` guard) and the form's CSRF token, writes
+//! an audit entry, and returns to `/admin/status?done=ID`, which shows that entry as the
+//! confirmation.
+//!
+//! BBB cannot migrate a live meeting. Moving a room whose meeting runs ends the old meeting so
+//! people rejoin on the new server. The move is not announced in the meeting first: BBB 3.0's
+//! `sendChatMessage` is neither in hallway's BBB client nor in the simulator yet, so the audit
+//! entry says the meeting was ended without notice.
+
+use actix_web::{post, web, HttpResponse};
+use serde::Deserialize;
+
+use crate::auth::guard::{join_decision, ServerAdmin};
+use crate::db::to_db_time;
+use crate::error::{AppError, AppResult};
+use crate::rooms::lifecycle;
+use crate::rooms::model::{Room, ServerName};
+use crate::servers::store::{self, RoomMove};
+use crate::servers::view::ServerState;
+use crate::web::page::PageCtx;
+use crate::web::render::see_other;
+
+/// Registers the actions.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(set_state)
+        .service(move_room)
+        .service(start_room)
+        .service(end_room);
+}
+
+/// A form with only the CSRF token.
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+/// The state form.
+#[derive(Deserialize)]
+pub struct StateForm {
+    csrf: String,
+    state: String,
+}
+
+/// The move form.
+#[derive(Deserialize)]
+pub struct MoveForm {
+    csrf: String,
+    server: String,
+}
+
+fn actor(ctx: &PageCtx) -> String {
+    ctx.layout
+        .user
+        .as_ref()
+        .map_or_else(|| "staff".to_owned(), |u| u.name.clone())
+}
+
+async fn confirmed(ctx: &PageCtx) -> AppResult<HttpResponse> {
+    let last = store::recent_audit(&ctx.state.db, 1).await?;
+    Ok(see_other(&match last.first() {
+        Some(a) => format!("/admin/status?done={}", a.id),
+        None => "/admin/status".to_owned(),
+    }))
+}
+
+fn room_of(ctx: &PageCtx, slug: &str) -> AppResult<Room> {
+    ctx.state.rooms.get(slug).cloned().ok_or(AppError::NotFound)
+}
+
+fn server_named(ctx: &PageCtx, name: &str) -> AppResult<ServerName> {
+    ctx.state
+        .rooms
+        .server_named(name)
+        .cloned()
+        .ok_or_else(|| AppError::BadRequest(format!("There is no server called {name}.")))
+}
+
+/// Enables, drains or disables a server.
+#[post("/admin/servers/{name}/state")]
+pub async fn set_state(
+    ServerAdmin(ctx): ServerAdmin,
+    name: web::Path<String>,
+    form: web::Form<StateForm>,
+) -> AppResult<HttpResponse> {
+    ctx.session.verify_csrf(&form.csrf)?;
+    let server = server_named(&ctx, &name)?;
+    let state = ServerState::parse(&form.state).ok_or_else(|| {
+        AppError::BadRequest(format!(
+            "'{}' is not a server state: use enabled, draining or disabled.",
+            form.state
+        ))
+    })?;
+    let now = to_db_time(ctx.state.clock.now());
+    store::set_state(&ctx.state.db, server.as_str(), state, &actor(&ctx), now).await?;
+    ctx.state.servers.replace(store::load(&ctx.state.db).await?);
+    // Rooms with running or imminent sessions leave a disabled server at once.
+    crate::servers::failover::failover_once(&ctx.state).await?;
+    confirmed(&ctx).await
+}
+
+/// Ends the room's meetings that hallway knows live, on whatever server.
+async fn end_meetings(ctx: &PageCtx, room: &Room) -> AppResult<Vec<String>> {
+    let state = &ctx.state;
+    let mut ended = Vec::new();
+    for r in state
+        .registry
+        .live()
+        .into_iter()
+        .filter(|r| r.room == room.slug.as_str())
+    {
+        let Some(ep) = ServerName::parse(&r.server)
+            .ok()
+            .and_then(|s| state.endpoint(&s).cloned())
+        else {
+            continue;
+        };
+        match state.bbb.end(&ep, &r.meeting_id).await {
+            Ok(()) => {}
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(AppError::Upstream(e)),
+        }
+        lifecycle::forget_stale(state, &r.meeting_id, r.create_time).await?;
+        ended.push(format!("{} on {}", r.meeting_id, r.server));
+    }
+    Ok(ended)
+}
+
+/// Ends the room's meeting.
+#[post("/admin/rooms/{slug}/end")]
+pub async fn end_room(
+    ServerAdmin(ctx): ServerAdmin,
+    slug: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> AppResult<HttpResponse> {
+    ctx.session.verify_csrf(&form.csrf)?;
+    let room = room_of(&ctx, &slug)?;
+    let ended = end_meetings(&ctx, &room).await?;
+    let detail = if ended.is_empty() {
+        format!("{}: no meeting was running", room.slug)
+    } else {
+        format!("{}: ended {}", room.slug, ended.join(", "))
+    };
+    let now = to_db_time(ctx.state.clock.now());
+    store::record_action(
+        &ctx.state.db,
+        now,
+        &actor(&ctx),
+        "room-end",
+        room.slug.as_str(),
+        &detail,
+    )
+    .await?;
+    confirmed(&ctx).await
+}
+
+/// Creates the room's meeting now (the one a join would enter), without joining.
+#[post("/admin/rooms/{slug}/start")]
+pub async fn start_room(
+    ServerAdmin(ctx): ServerAdmin,
+    slug: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> AppResult<HttpResponse> {
+    ctx.session.verify_csrf(&form.csrf)?;
+    let room = room_of(&ctx, &slug)?;
+    let (_, target) = join_decision(&ctx, &room, None)?;
+    let server = ctx.state.placements.server_of(&room);
+    let record = lifecycle::ensure_live(&ctx.state, &room, &target, &server)
+        .await
+        .map_err(|e| AppError::BadRequest(format!("{} could not be started: {e}", room.name)))?;
+    let now = to_db_time(ctx.state.clock.now());
+    store::record_action(
+        &ctx.state.db,
+        now,
+        &actor(&ctx),
+        "room-start",
+        room.slug.as_str(),
+        &format!(
+            "{}: meeting {} live on {}",
+            room.slug, record.meeting_id, record.server
+        ),
+    )
+    .await?;
+    confirmed(&ctx).await
+}
+
+/// Moves the room to another server (also "move back" to its configured pin).
+#[post("/admin/rooms/{slug}/move")]
+pub async fn move_room(
+    ServerAdmin(ctx): ServerAdmin,
+    slug: web::Path<String>,
+    form: web::Form<MoveForm>,
+) -> AppResult<HttpResponse> {
+    ctx.session.verify_csrf(&form.csrf)?;
+    let room = room_of(&ctx, &slug)?;
+    let to = server_named(&ctx, &form.server)?;
+    let from = ctx.state.placements.stored(&room);
+    if from == to {
+        return Err(AppError::BadRequest(format!(
+            "{} is already on {to}.",
+            room.name
+        )));
+    }
+    let who = actor(&ctx);
+    let reason = format!("moved by {who}");
+    let now = to_db_time(ctx.state.clock.now());
+    let moved = store::move_room(
+        &ctx.state.db,
+        &RoomMove {
+            room: room.slug.as_str(),
+            from: from.as_str(),
+            to: to.as_str(),
+            reason: &reason,
+            actor: &who,
+            now,
+        },
+    )
+    .await?;
+    if !moved {
+        return Err(AppError::BadRequest(format!(
+            "{} was moved by someone else meanwhile; look at the dashboard again.",
+            room.name
+        )));
+    }
+    ctx.state.placements.replace(
+        &ctx.state.rooms,
+        crate::rooms::store::all_pins(&ctx.state.db).await?,
+    );
+    let ended = end_meetings(&ctx, &room).await?;
+    if !ended.is_empty() {
+        store::record_action(
+            &ctx.state.db,
+            now,
+            &who,
+            "room-end",
+            room.slug.as_str(),
+            &format!(
+                "{}: ended {} without notice in the meeting (hallway cannot send BBB chat \
+                 messages yet); people rejoin on {to}",
+                room.slug,
+                ended.join(", ")
+            ),
+        )
+        .await?;
+    }
+    confirmed(&ctx).await
+}
