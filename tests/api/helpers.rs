@@ -392,3 +392,35 @@ pub struct Instance {
     /// Its shared state.
     pub state: actix_web::web::Data<hallway::state::AppState>,
 }
+
+/// Logs a fresh cookie-keeping client in as a guest on `base`.
+pub async fn guest_client(base: &str, name: &str) -> reqwest::Client {
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let page = c.get(format!("{base}/login")).send().await.unwrap();
+    let csrf = csrf_in(&page.text().await.unwrap());
+    let r = c
+        .post(format!("{base}/login/guest"))
+        .form(&[("csrf", csrf.as_str()), ("name", name), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    c
+}
+
+/// The CSRF token of `c`'s session on `base`.
+pub async fn csrf_of(c: &reqwest::Client, base: &str) -> String {
+    csrf_in(
+        &c.get(format!("{base}/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+}

@@ -9,7 +9,9 @@ use hallway::clock::Clock;
 use hallway::config::RawSettings;
 use secrecy::SecretString;
 
-use crate::helpers::{csrf_in, pinned_now, spawn_app, spawn_app_with, spawn_app_with_sims};
+use crate::helpers::{
+    csrf_in, csrf_of, guest_client, pinned_now, spawn_app, spawn_app_with, spawn_app_with_sims,
+};
 
 fn bbb() -> BbbClient {
     BbbClient::new(Timeouts {
@@ -57,35 +59,18 @@ async fn people_in(ep: &Endpoint, meeting_id: &str) -> Vec<(String, Role)> {
         .unwrap_or_default()
 }
 
-/// Logs a fresh cookie-keeping client in as a guest on `base`.
-async fn guest_client(base: &str, name: &str) -> reqwest::Client {
-    let c = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let page = c.get(format!("{base}/login")).send().await.unwrap();
-    let csrf = csrf_in(&page.text().await.unwrap());
-    let r = c
-        .post(format!("{base}/login/guest"))
-        .form(&[("csrf", csrf.as_str()), ("name", name), ("next", "/")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    c
-}
-
-async fn csrf_of(c: &reqwest::Client, base: &str) -> String {
-    csrf_in(
-        &c.get(format!("{base}/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    )
+/// Opens a join URL as the browser would (BBB's redirect to its client, then the client page,
+/// which connects the user) and lists who the simulator then has in that meeting.
+async fn connect_and_list(url: &str, servers: &[(String, Endpoint)]) -> Vec<(String, Role)> {
+    let page = open(url).await;
+    assert_eq!(page.status(), 302, "BBB accepts the join: {url}");
+    reqwest::get(location(&page)).await.unwrap();
+    let meeting = param(url, "meetingID").unwrap();
+    let (_, ep) = servers
+        .iter()
+        .find(|(_, ep)| url.starts_with(ep.api_url.as_str()))
+        .expect("the join goes to a configured server");
+    people_in(ep, &meeting).await
 }
 
 #[tokio::test]
@@ -180,19 +165,7 @@ async fn the_demo_lets_a_guest_into_every_room_it_offers_and_the_admin_into_ever
                 || (param(&url, "role").is_none() && param(&url, "password").is_some()),
             "{slug}: {url}"
         );
-        let page = open(&url).await;
-        let client_url = if page.status() == 302 {
-            location(&page)
-        } else {
-            url.clone()
-        };
-        reqwest::get(&client_url).await.unwrap();
-        let meeting = param(&url, "meetingID").unwrap();
-        let (_, ep) = servers
-            .iter()
-            .find(|(_, ep)| url.starts_with(ep.api_url.as_str()))
-            .expect("the join goes to a configured server");
-        let people = people_in(ep, &meeting).await;
+        let people = connect_and_list(&url, &servers).await;
         assert!(
             people.contains(&("Grace Guest".to_owned(), Role::Viewer)),
             "{slug}: {people:?}"
@@ -229,20 +202,7 @@ async fn the_demo_lets_a_guest_into_every_room_it_offers_and_the_admin_into_ever
             .await
             .unwrap();
         assert_eq!(r.status(), 303, "{}", room.slug);
-        let url = location(&r);
-        let page = open(&url).await;
-        let client_url = if page.status() == 302 {
-            location(&page)
-        } else {
-            url.clone()
-        };
-        reqwest::get(&client_url).await.unwrap();
-        let meeting = param(&url, "meetingID").unwrap();
-        let (_, ep) = servers
-            .iter()
-            .find(|(_, ep)| url.starts_with(ep.api_url.as_str()))
-            .unwrap();
-        let people = people_in(ep, &meeting).await;
+        let people = connect_and_list(&location(&r), &servers).await;
         assert!(
             people.contains(&("Demo Organizer".to_owned(), Role::Moderator)),
             "{}: {people:?}",

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection, Executor};
 
-use crate::helpers::{attrs, csrf_in, skip, spawn_app_on};
+use crate::helpers::{attrs, csrf_in, csrf_of, guest_client, skip, spawn_app_on};
 
 /// A database created for one test and dropped at its end.
 pub struct Throwaway {
@@ -94,27 +94,12 @@ async fn two_instances_on_one_database_create_a_meeting_once_and_then_join_witho
     };
     let a = spawn_app_on(Some(db.url.clone())).await;
     let b = a.another_instance().await;
-    let guest = |base: String, name: String| async move {
-        let c = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .cookie_store(true)
-            .build()
-            .unwrap();
-        let page = c.get(format!("{base}/login")).send().await.unwrap();
-        let csrf = csrf_in(&page.text().await.unwrap());
-        c.post(format!("{base}/login/guest"))
-            .form(&[("csrf", csrf.as_str()), ("name", name.as_str())])
-            .send()
-            .await
-            .unwrap();
-        let page = c.get(format!("{base}/login")).send().await.unwrap();
-        let csrf = csrf_in(&page.text().await.unwrap());
-        (c, base, csrf)
-    };
     let mut clients = Vec::new();
     for i in 0..20 {
         let base = if i % 2 == 0 { &a.address } else { &b.address };
-        clients.push(guest(base.clone(), format!("Guest {i}")).await);
+        let c = guest_client(base, &format!("Guest {i}")).await;
+        let csrf = csrf_of(&c, base).await;
+        clients.push((c, base.clone(), csrf));
     }
 
     // Twenty joins at once, half on each instance, to a room nobody is in.
