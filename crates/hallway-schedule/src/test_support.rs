@@ -19,7 +19,13 @@ pub fn fixture(name: &str) -> Option<Vec<u8>> {
             if std::env::var("CI").as_deref() == Ok("true") {
                 panic!("fixture {path} missing: {e}");
             }
-            eprintln!("skipping: fixture {path} not readable: {e}");
+            // Straight to stderr, which libtest does not capture (it captures `eprintln!`), so
+            // a skip shows in a plain `cargo test` run.
+            let test = std::thread::current().name().unwrap_or("a test").to_owned();
+            let _ = std::io::Write::write_all(
+                &mut std::io::stderr(),
+                format!("SKIPPED {test}: ../shared: fixture {path} not readable: {e}\n").as_bytes(),
+            );
             None
         }
     }
