@@ -217,6 +217,8 @@ impl Application {
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
+                // Inside the session middleware: error pages get the visitor's full layout.
+                .wrap(from_fn(crate::web::error_layout::full_layout))
                 .wrap(
                     SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
                         .cookie_name("hallway_session".into())

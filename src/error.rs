@@ -93,6 +93,33 @@ impl From<askama::Error> for AppError {
     }
 }
 
+/// What an error page says, kept on the response so `web::error_layout` can render it again in
+/// the full layout (the visitor's name, the conference, the zone) once the request is known.
+#[derive(Clone, Debug)]
+pub struct ErrorContent {
+    /// Short title.
+    pub title: String,
+    /// What happened and what to do.
+    pub message: String,
+    /// A helpful link.
+    pub link: Option<(String, String)>,
+    /// A retry form.
+    pub retry: Option<RetryForm>,
+}
+
+impl ErrorContent {
+    /// The page in `layout`.
+    pub fn page(&self, layout: Layout) -> ErrorPage {
+        ErrorPage {
+            layout,
+            title: self.title.clone(),
+            message: self.message.clone(),
+            link: self.link.clone(),
+            retry: self.retry.clone(),
+        }
+    }
+}
+
 /// The error page.
 #[derive(Template)]
 #[template(path = "error.html")]
@@ -110,6 +137,7 @@ pub struct ErrorPage {
 }
 
 /// The form an error page retries a join with.
+#[derive(Clone, Debug)]
 pub struct RetryForm {
     /// The room's slug.
     pub slug: String,
@@ -245,13 +273,13 @@ impl ResponseError for AppError {
                 )
             }
         };
-        let page = ErrorPage {
-            layout: Layout::minimal(),
+        let content = ErrorContent {
             title: title.to_string(),
             message,
             link,
             retry,
         };
+        let page = content.page(Layout::minimal());
         let body = page.render().unwrap_or_else(|e| {
             // Never recurse into the error page: fall back to plain text.
             tracing::error!(error = %e, "rendering the error page failed");
@@ -268,6 +296,8 @@ impl ResponseError for AppError {
             }
             _ => {}
         }
-        resp.body(body)
+        let mut resp = resp.body(body);
+        resp.extensions_mut().insert(content);
+        resp
     }
 }

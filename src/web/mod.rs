@@ -1,5 +1,6 @@
 //! HTTP plumbing shared by every feature: routes, page layout, rendering, time display.
 
+pub mod error_layout;
 pub mod layout;
 pub mod page;
 pub mod preview;

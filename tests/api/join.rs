@@ -291,3 +291,27 @@ async fn admins_can_open_a_session_room_early_and_guests_wait_for_it() {
         1
     );
 }
+
+#[tokio::test]
+async fn an_error_page_keeps_the_full_layout_with_the_visitor_and_the_conference() {
+    let app = spawn_app().await;
+    app.import_sample().await;
+    app.log_in_as_guest("Alice Header").await;
+    let csrf = app.csrf().await;
+
+    let r = app.post_form("/rooms/staff/join", &[("csrf", &csrf)]).await;
+
+    assert_eq!(r.status(), 403);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("is open to the conference staff only"),
+        "{body}"
+    );
+    // The header as on every page: who is logged in, and the conference's name.
+    assert!(body.contains("Alice Header"), "{body}");
+    assert!(
+        body.contains("Hallway Plumbers Sample Conference 2026"),
+        "{body}"
+    );
+    assert!(body.contains("action=\"/logout\""), "{body}");
+}
