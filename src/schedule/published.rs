@@ -157,6 +157,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_http_links_from_a_schedule_are_rendered() {
+        assert_eq!(http_link(Some("javascript:alert(1)")), "");
+        assert_eq!(http_link(Some("data:text/html,x")), "");
+        assert_eq!(http_link(Some("/relative")), "");
+        assert_eq!(
+            http_link(Some("https://pretalx.example/t/1/")),
+            "https://pretalx.example/t/1/"
+        );
+    }
+
+    #[test]
     fn only_absolute_http_links_survive() {
         assert_eq!(
             http_link(Some(" https://example.org/talk/1 ")),

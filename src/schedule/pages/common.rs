@@ -319,15 +319,6 @@ pub fn open_rooms(ctx: &PageCtx, kind: RoomKind, times: &Writer) -> Vec<OpenRoom
         .collect()
 }
 
-/// `u` if it is an absolute http(s) URL, else empty: imported links must not become
-/// `javascript:` or `data:` hrefs.
-pub fn http_link(u: Option<&str>) -> String {
-    u.and_then(|u| url::Url::parse(u.trim()).ok())
-        .filter(|u| u.scheme() == "http" || u.scheme() == "https")
-        .map(|u| u.to_string())
-        .unwrap_or_default()
-}
-
 /// Turns imported text (HTML, or plain text with blank-line paragraphs) into safe HTML.
 pub fn sanitise(text: Option<&str>) -> String {
     let Some(t) = text.map(str::trim).filter(|t| !t.is_empty()) else {
@@ -380,16 +371,5 @@ mod tests {
             "<p>a &lt; b &amp; c</p><p>next</p>"
         );
         assert_eq!(sanitise(None), "");
-    }
-
-    #[test]
-    fn only_http_links_from_a_schedule_are_rendered() {
-        assert_eq!(http_link(Some("javascript:alert(1)")), "");
-        assert_eq!(http_link(Some("data:text/html,x")), "");
-        assert_eq!(http_link(Some("/relative")), "");
-        assert_eq!(
-            http_link(Some("https://pretalx.example/t/1/")),
-            "https://pretalx.example/t/1/"
-        );
     }
 }

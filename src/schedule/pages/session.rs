@@ -5,8 +5,9 @@
 use actix_web::{get, web, HttpResponse};
 use askama::Template;
 
-use super::common::{http_link, sanitise, Card, CardMaker};
+use super::common::{sanitise, Card, CardMaker};
 use crate::error::{AppError, AppResult};
+use crate::schedule::published::http_link;
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
 use crate::web::render;

@@ -31,15 +31,7 @@ pub struct SpeakersPage {
 pub async fn speakers_page(ctx: PageCtx) -> AppResult<HttpResponse> {
     let index = ctx.state.schedule.get();
     let page = SpeakersPage {
-        speakers: index
-            .speakers()
-            .iter()
-            .map(|g| Entry {
-                slug: g.slug.clone(),
-                name: g.name.clone(),
-                count: g.len(),
-            })
-            .collect(),
+        speakers: Entry::list(index.speakers()),
         layout: ctx.layout.clone(),
     };
     render::page(&ctx, &page)

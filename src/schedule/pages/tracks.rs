@@ -6,6 +6,7 @@ use askama::Template;
 
 use super::common::{by_local_day, DayGroup};
 use crate::error::{AppError, AppResult};
+use crate::schedule::index::Group;
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
 use crate::web::render;
@@ -25,6 +26,20 @@ pub struct Entry {
     pub count: usize,
 }
 
+impl Entry {
+    /// The list entries of tracks or speakers, in the index's order.
+    pub fn list(groups: &[Group]) -> Vec<Entry> {
+        groups
+            .iter()
+            .map(|g| Entry {
+                slug: g.slug.clone(),
+                name: g.name.clone(),
+                count: g.len(),
+            })
+            .collect()
+    }
+}
+
 /// Every track.
 #[derive(Template)]
 #[template(path = "schedule/tracks.html")]
@@ -40,15 +55,7 @@ pub struct TracksPage {
 pub async fn tracks_page(ctx: PageCtx) -> AppResult<HttpResponse> {
     let index = ctx.state.schedule.get();
     let page = TracksPage {
-        tracks: index
-            .tracks()
-            .iter()
-            .map(|g| Entry {
-                slug: g.slug.clone(),
-                name: g.name.clone(),
-                count: g.len(),
-            })
-            .collect(),
+        tracks: Entry::list(index.tracks()),
         layout: ctx.layout.clone(),
     };
     render::page(&ctx, &page)
