@@ -190,6 +190,9 @@ impl Application {
             link_key: LinkKey::new(settings.session_key.as_ref()),
             servers,
             metrics: metrics.clone(),
+            recordings: Arc::new(crate::recordings::cache::RecordingsCache::new(
+                crate::recordings::store::all(&db).await?,
+            )),
         });
         if settings.session_key.is_none()
             && (!settings.database_url.is_sqlite() || settings.public_url.scheme() == "https")
@@ -320,6 +323,7 @@ impl Application {
             )));
             jobs.push(tokio::spawn(end_finished_loop(self.state.clone())));
             jobs.push(tokio::spawn(prewarm_loop(self.state.clone())));
+            jobs.push(tokio::spawn(recordings_loop(self.state.clone())));
             if let Some(p) = self.puller {
                 jobs.push(tokio::spawn(
                     p.run_until_stopped(self.settings.schedule.pull_interval),
@@ -429,6 +433,19 @@ async fn prewarm_loop(state: web::Data<AppState>) {
         tick.tick().await;
         if let Err(e) = lifecycle::prewarm_once(&state).await {
             tracing::warn!(error = %e, "pre-warming meetings failed; will retry");
+        }
+    }
+}
+
+/// The recordings loop: every `recordings::fetch::INTERVAL`, fetch BBB's recordings of
+/// hallway's meetings into the shared cache (one instance at a time, by lease).
+async fn recordings_loop(state: web::Data<AppState>) {
+    let mut tick = tokio::time::interval(crate::recordings::fetch::INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = crate::recordings::fetch::recordings_once(&state).await {
+            tracing::warn!(error = %e, "storing fetched recordings failed; will retry");
         }
     }
 }
