@@ -15,6 +15,7 @@ mod join_path;
 mod ops;
 mod pages;
 mod postgres;
+mod recordings;
 mod schedule;
 mod schedule_admin;
 mod status;
