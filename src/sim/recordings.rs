@@ -504,7 +504,9 @@ pub(crate) async fn post_recording(
             }
         }
     };
-    match add(&sim, &super::api::origin(&req), &path, spec) {
+    let ci = req.connection_info().clone();
+    let origin = format!("{}://{}", ci.scheme(), ci.host());
+    match add(&sim, &origin, &path, spec) {
         Ok(id) => HttpResponse::Created().json(serde_json::json!({ "recordID": id })),
         Err(e @ AddRecordingError::Invalid(_)) => {
             HttpResponse::BadRequest().json(serde_json::json!({ "error": e.to_string() }))

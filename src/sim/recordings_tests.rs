@@ -213,7 +213,7 @@ async fn publish_and_delete_change_what_is_listed_and_unknown_ids_are_not_found(
     c.delete_recordings(&e, &[&id]).await.unwrap();
     assert!(ids(&c, &e, &RecordingsQuery::default()).await.is_empty());
     let q = query(|q| q.states = vec!["deleted".into()]);
-    assert_eq!(ids(&c, &e, &q).await, [id.clone()]);
+    assert_eq!(ids(&c, &e, &q).await, vec![id.clone()]);
 
     let err = c.delete_recordings(&e, &["nope"]).await.unwrap_err();
     assert!(err.is_not_found(), "{err}");
