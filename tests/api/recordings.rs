@@ -357,3 +357,37 @@ async fn a_server_that_fails_keeps_its_recordings_and_one_bbb_deleted_disappears
     app.refresh().await;
     assert!(playback_links(&page(&guest, &app, &path).await).is_empty());
 }
+
+#[tokio::test]
+async fn on_postgresql_two_instances_share_the_recordings_one_fetched() {
+    let Some(db) = crate::postgres::throwaway_database().await else {
+        return;
+    };
+    let app = crate::helpers::spawn_app_on(Some(db.url.clone())).await;
+    app.import_sample_running_now().await;
+    let (a, _) = two_refereed_talks(&app);
+    let guest = guest_client(&app.address, "Ada").await;
+    let meeting = join_while_running(&app, &guest, &a).await;
+    record(&app, &meeting, "https://video.example.org/pg", false);
+    let second = app.another_instance().await;
+
+    let report = recordings_once(&app.state).await.unwrap();
+    assert_eq!((report.leader, report.changed), (true, 1));
+    assert_eq!(
+        recordings_once(&app.state).await.unwrap().changed,
+        0,
+        "nothing new: nothing written"
+    );
+    assert!(!recordings_once(&second.state).await.unwrap().leader);
+    second.state.refresh_once().await.unwrap();
+    let cached = second
+        .state
+        .recordings
+        .of_room("refereed", hallway::recordings::cache::Visible::All);
+    assert_eq!(cached.len(), 1);
+    assert!(!cached[0].published);
+    assert_eq!(cached[0].session_key.as_deref(), Some(a.key.as_str()));
+    assert_eq!(cached[0].formats[0].url, "https://video.example.org/pg");
+    drop(app);
+    db.drop_now().await;
+}
