@@ -126,5 +126,12 @@ pub async fn recordings_once(state: &AppState) -> Result<FetchReport, sqlx::Erro
             }
         }
     }
+    // A server taken out of the configuration: its recordings go with it.
+    for gone in store::servers(&state.db).await? {
+        if !servers.iter().any(|(name, _)| name.as_str() == gone) {
+            store::replace_server(&state.db, &gone, Vec::new(), now).await?;
+            report.changed += 1;
+        }
+    }
     Ok(report)
 }

@@ -37,6 +37,14 @@ pub async fn all(db: &Db) -> Result<Vec<StoredRecording>, sqlx::Error> {
     rows.iter().map(from_row).collect()
 }
 
+/// The servers that have stored recordings.
+pub async fn servers(db: &Db) -> Result<Vec<String>, sqlx::Error> {
+    let rows = sqlx::query("select distinct server from recordings")
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(|r| r.try_get("server")).collect()
+}
+
 fn sorted(mut v: Vec<StoredRecording>) -> Vec<StoredRecording> {
     v.sort_by(|a, b| a.record_id.cmp(&b.record_id));
     v

@@ -391,3 +391,42 @@ async fn on_postgresql_two_instances_share_the_recordings_one_fetched() {
     drop(app);
     db.drop_now().await;
 }
+
+#[tokio::test]
+async fn recordings_of_a_server_no_longer_configured_are_dropped_at_the_next_fetch() {
+    let app = spawn_app().await;
+    app.import_sample_running_now().await;
+    let (a, _) = two_refereed_talks(&app);
+    let old = hallway::recordings::cache::StoredRecording {
+        server: "decommissioned".into(),
+        record_id: "old-1".into(),
+        meeting_id: "hallway-refereed".into(),
+        name: "Old".into(),
+        published: true,
+        state: "published".into(),
+        start_ms: 0,
+        end_ms: 60_000,
+        room: Some("refereed".into()),
+        session_key: Some(a.key.clone()),
+        session_guid: None,
+        formats: vec![hallway::recordings::cache::Format {
+            format_type: "video".into(),
+            url: "https://old.example.org/v".into(),
+            length: Some(1),
+        }],
+    };
+    hallway::recordings::store::replace_server(&app.db, "decommissioned", vec![old], 0)
+        .await
+        .unwrap();
+    app.refresh().await;
+    let path = format!("/sessions/{}", a.id);
+    let anonymous = reqwest::Client::new();
+    assert_eq!(
+        playback_links(&page(&anonymous, &app, &path).await),
+        ["https://old.example.org/v"]
+    );
+
+    assert_eq!(recordings_once(&app.state).await.unwrap().changed, 1);
+    app.refresh().await;
+    assert!(playback_links(&page(&anonymous, &app, &path).await).is_empty());
+}
