@@ -292,6 +292,14 @@ async fn a_do_not_record_sessions_create_has_record_false_and_every_create_names
     assert!(app.sims[0]
         .add_recording(&unrecorded_meeting, RecordingSpec::default())
         .is_err());
+    // The session page says so; its neighbour's does not.
+    let anonymous = reqwest::Client::new();
+    let note = |html: &str| texts(html, "p.not-recorded");
+    assert_eq!(
+        note(&page(&anonymous, &app, &format!("/sessions/{}", opted_out.id)).await),
+        ["Not recorded, at the speakers' request."]
+    );
+    assert!(note(&page(&anonymous, &app, &format!("/sessions/{}", recorded.id)).await).is_empty());
 }
 
 #[tokio::test]

@@ -56,6 +56,8 @@ pub struct SessionPage {
     pub url: String,
     /// The session's recordings the visitor may see.
     pub recordings: Vec<RecordingLine>,
+    /// The speakers opted out of recording (its meeting is created with `record=false`).
+    pub not_recorded: bool,
 }
 
 /// `GET /sessions/{id}` (digits only, so `/sessions/{id}.ics` is another route).
@@ -78,6 +80,7 @@ pub async fn session_page(ctx: PageCtx, id: web::Path<String>) -> AppResult<Http
             .recordings
             .of_session(meeting_id.as_deref(), &s.key, s.guid.as_deref(), visible);
     let page = SessionPage {
+        not_recorded: s.do_not_record,
         recordings: recordings_view::lines(&recordings, maker.times(), |_| None),
         subtitle: s.subtitle.clone().unwrap_or_default(),
         start: maker.times().full(s.start),
