@@ -17,19 +17,39 @@ use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
 use crate::web::redirect::safe_next;
 use crate::web::render;
-use crate::web::time;
 use crate::web::routes::Routes;
+use crate::web::time;
 
 /// Registers the login and account routes.
 pub fn configure(r: &mut Routes<'_>) {
     r.get("/login", "the login forms", login_form)
-        .post("/login/guest", "log in as a guest (while guest mode is on)", login_guest)
-        .post("/login/code", "log in with e-mail and registration code", login_code)
-        .get("/login/admin/{token}", "an admin link's confirmation button", admin_link)
+        .post(
+            "/login/guest",
+            "log in as a guest (while guest mode is on)",
+            login_guest,
+        )
+        .post(
+            "/login/code",
+            "log in with e-mail and registration code",
+            login_code,
+        )
+        .get(
+            "/login/admin/{token}",
+            "an admin link's confirmation button",
+            admin_link,
+        )
         .post("/login/admin/{token}", "redeem an admin link", admin_login)
         .post("/logout", "end the session on every instance", logout)
-        .get("/admin/users", "guest mode, live sessions, the audit log", users_page)
-        .post("/admin/guest-mode", "switch guest mode on or off", set_guest_mode)
+        .get(
+            "/admin/users",
+            "guest mode, live sessions, the audit log",
+            users_page,
+        )
+        .post(
+            "/admin/guest-mode",
+            "switch guest mode on or off",
+            set_guest_mode,
+        )
         .post(
             "/admin/users/{id}/end-sessions",
             "end every session of one user",

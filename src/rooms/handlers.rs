@@ -29,11 +29,12 @@ use crate::web::routes::Routes;
 
 /// Registers the rooms feature's routes.
 pub fn configure(r: &mut Routes<'_>) {
-    r.post("/rooms/{slug}/join", "into the room's BBB meeting", join).get(
-        "/rooms/{slug}/return",
-        "where BBB sends people back (left, or refused)",
-        back_from_bbb,
-    );
+    r.post("/rooms/{slug}/join", "into the room's BBB meeting", join)
+        .get(
+            "/rooms/{slug}/return",
+            "where BBB sends people back (left, or refused)",
+            back_from_bbb,
+        );
 }
 
 /// Sends the browser into the room's meeting (creating it first if it is not live).

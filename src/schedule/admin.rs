@@ -15,8 +15,8 @@ use crate::schedule::import::{self, ImportError, ImportOptions};
 use crate::schedule::store::{self, ConferenceInfo, PullState};
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
-use crate::web::{render, time};
 use crate::web::routes::Routes;
+use crate::web::{render, time};
 
 /// A change line on the result page.
 pub struct ChangeLine {
@@ -192,12 +192,8 @@ pub async fn upload_schedule(post: PostedMultipart) -> AppResult<HttpResponse> {
     check(&ctx, Action::ManageSchedule)?;
     let state = &ctx.state;
     let max = state.settings.schedule.max_bytes;
-    let (mut file, mut file_name, mut tz, mut action) = (
-        None,
-        String::from("upload"),
-        String::new(),
-        String::new(),
-    );
+    let (mut file, mut file_name, mut tz, mut action) =
+        (None, String::from("upload"), String::new(), String::new());
     while let Some(field) = form.next().await {
         let mut field = field
             .map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;

@@ -24,8 +24,8 @@ use crate::schedule::index::ScheduleIndex;
 use crate::schedule::slug::track_matches;
 use crate::schedule::stored::StoredSession;
 use crate::state::AppState;
-use crate::web::time;
 use crate::web::routes::Routes;
+use crate::web::time;
 
 /// How long shared caches and apps may reuse an export without asking again.
 pub const CACHE_CONTROL: &str = "public, max-age=60";
@@ -35,10 +35,22 @@ pub const CACHE_CONTROL: &str = "public, max-age=60";
 pub fn configure(r: &mut Routes<'_>) {
     r.get_head("/schedule.xml", "the schedule as frab XML", schedule_xml)
         .get_head("/schedule.json", "the schedule as frab JSON", schedule_json)
-        .get_head("/api/v1/schedule", "the schedule as hallway JSON", api_schedule)
-        .get_head("/schedule.ics", "the whole schedule as a calendar", schedule_ics)
+        .get_head(
+            "/api/v1/schedule",
+            "the schedule as hallway JSON",
+            api_schedule,
+        )
+        .get_head(
+            "/schedule.ics",
+            "the whole schedule as a calendar",
+            schedule_ics,
+        )
         .get_head("/tracks/{slug}.ics", "one track as a calendar", track_ics)
-        .get_head("/sessions/{id}.ics", "one session as a calendar", session_ics);
+        .get_head(
+            "/sessions/{id}.ics",
+            "one session as a calendar",
+            session_ics,
+        );
 }
 
 /// The schedule snapshot and what the exports say about the conference.

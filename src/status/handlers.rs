@@ -28,8 +28,8 @@ use crate::state::AppState;
 use crate::status::health::Health;
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
-use crate::web::{render, time};
 use crate::web::routes::Routes;
+use crate::web::{render, time};
 
 /// Registers the dashboard, its live feed, the JSON status, metrics and the staff actions.
 pub fn configure(r: &mut Routes<'_>) {
@@ -40,7 +40,11 @@ pub fn configure(r: &mut Routes<'_>) {
             status_events,
         )
         .get("/admin/status/live.js", "the dashboard's script", live_js)
-        .get("/api/v1/status", "the dashboard's data as JSON", status_json)
+        .get(
+            "/api/v1/status",
+            "the dashboard's data as JSON",
+            status_json,
+        )
         .get("/metrics", "Prometheus metrics", metrics);
     crate::servers::handlers::configure(r);
 }

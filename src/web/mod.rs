@@ -56,10 +56,14 @@ pub fn route_table() -> Vec<RouteInfo> {
 }
 
 fn register(r: &mut Routes<'_>) {
-    r.get_head("/healthz", "liveness: HTTP and the database answer", healthz)
-        .get("/static/{name}", "embedded CSS and scripts", static_file)
-        .get_head("/favicon.ico", "the site icon", favicon)
-        .get_head("/robots.txt", "what crawlers may index", robots_txt);
+    r.get_head(
+        "/healthz",
+        "liveness: HTTP and the database answer",
+        healthz,
+    )
+    .get("/static/{name}", "embedded CSS and scripts", static_file)
+    .get_head("/favicon.ico", "the site icon", favicon)
+    .get_head("/robots.txt", "what crawlers may index", robots_txt);
     // Before the pages: `/sessions/{id}.ics` and `/tracks/{slug}.ics` also match their patterns.
     crate::schedule::feeds::configure(r);
     crate::schedule::pages::configure(r);

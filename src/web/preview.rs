@@ -18,7 +18,11 @@ use crate::web::routes::Routes;
 
 /// Registers the preview form's route.
 pub fn configure(r: &mut Routes<'_>) {
-    r.post("/preview", "staff: show pages as of another instant", set_preview);
+    r.post(
+        "/preview",
+        "staff: show pages as of another instant",
+        set_preview,
+    );
 }
 
 /// The preview form.

@@ -139,7 +139,8 @@ impl<'a> Routes<'a> {
         F::Output: Responder + 'static,
     {
         if let Some(cfg) = self.cfg.as_deref_mut() {
-            let method = |m: &str| guard::Method(Method::from_bytes(m.as_bytes()).expect("a method"));
+            let method =
+                |m: &str| guard::Method(Method::from_bytes(m.as_bytes()).expect("a method"));
             let mut any = guard::Any(method(methods[0]));
             for m in &methods[1..] {
                 any = any.or(method(m));

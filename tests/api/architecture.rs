@@ -428,7 +428,11 @@ const ROUTE_MACROS: [&str; 10] = [
 /// Each place that may register routes without the registrar, and why.
 const ROUTE_EXCEPTIONS: [(&str, &str, &str); 4] = [
     ("web/routes.rs", "", "the registrar itself"),
-    ("sim/", "", "the BBB simulator is an app of its own, not the portal"),
+    (
+        "sim/",
+        "",
+        "the BBB simulator is an app of its own, not the portal",
+    ),
     (
         "app.rs",
         "configure",
@@ -482,7 +486,12 @@ impl<'ast> Visit<'ast> for RouteFinder {
     }
 
     fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
-        let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+        let segs: Vec<String> = p
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
         let hit = match segs.as_slice() {
             [.., web, f] if web == "web" && ROUTE_CONSTRUCTORS.contains(&f.as_str()) => true,
             [.., t, new] if new == "new" && ROUTE_CONSTRUCTORS.contains(&t.as_str()) => true,
@@ -506,8 +515,7 @@ fn route_bypasses(files: &[(PathBuf, String)]) -> Vec<String> {
         f.visit_file(&file);
         for (what, line) in f.found {
             let excused = ROUTE_EXCEPTIONS.iter().any(|(place, call, _)| {
-                rel_s.starts_with(place)
-                    && (call.is_empty() || what == format!(".{call}(..)"))
+                rel_s.starts_with(place) && (call.is_empty() || what == format!(".{call}(..)"))
             });
             if !excused {
                 out.push(format!(
@@ -550,14 +558,26 @@ fn the_route_check_sees_builder_calls_resources_scopes_and_attribute_macros() {
         assert_eq!(one("schedule/feeds.rs", sneaky).len(), 1, "{sneaky}");
     }
     // The simulator is its own app; the registrar is the registrar; test modules do not count.
-    assert!(one("sim/mod.rs", "fn c(cfg: &mut ServiceConfig) { cfg.route(\"/x\", r); }").is_empty());
-    assert!(one("web/routes.rs", "fn c(cfg: &mut ServiceConfig) { cfg.service(r); }").is_empty());
+    assert!(one(
+        "sim/mod.rs",
+        "fn c(cfg: &mut ServiceConfig) { cfg.route(\"/x\", r); }"
+    )
+    .is_empty());
+    assert!(one(
+        "web/routes.rs",
+        "fn c(cfg: &mut ServiceConfig) { cfg.service(r); }"
+    )
+    .is_empty());
     assert!(one(
         "rooms/handlers.rs",
         "#[cfg(test)] mod tests { fn c() { App::new().route(\"/x\", r); } }"
     )
     .is_empty());
     // app.rs may mount the table and run the metrics listener, nothing else.
-    assert!(one("app.rs", "fn b() { App::new().configure(crate::web::routes); }").is_empty());
+    assert!(one(
+        "app.rs",
+        "fn b() { App::new().configure(crate::web::routes); }"
+    )
+    .is_empty());
     assert_eq!(one("app.rs", "fn b() { App::new().service(x); }").len(), 1);
 }

@@ -16,8 +16,8 @@ use crate::rooms::model::RoomKind;
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
 use crate::web::render;
-use crate::web::time::{self, Shown};
 use crate::web::routes::Routes;
+use crate::web::time::{self, Shown};
 
 /// How far ahead a room's next session still counts as "next" rather than "later".
 const AHEAD: Duration = Duration::hours(4);

@@ -15,8 +15,8 @@ use crate::rooms::model::RoomKind;
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
 use crate::web::render;
-use crate::web::time::Shown;
 use crate::web::routes::Routes;
+use crate::web::time::Shown;
 
 /// How many later sessions a room page lists.
 const UPCOMING: usize = 6;

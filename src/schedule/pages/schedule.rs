@@ -15,8 +15,8 @@ use crate::schedule::stored::StoredSession;
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
 use crate::web::render;
-use crate::web::time::Shown;
 use crate::web::routes::Routes;
+use crate::web::time::Shown;
 
 /// Registers the page.
 pub fn configure(r: &mut Routes<'_>) {

@@ -11,8 +11,8 @@ use crate::schedule::published::http_link;
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
 use crate::web::render;
-use crate::web::time::{self, Shown};
 use crate::web::routes::Routes;
+use crate::web::time::{self, Shown};
 
 /// Registers the page.
 pub fn configure(r: &mut Routes<'_>) {

@@ -15,12 +15,16 @@ use crate::error::AppResult;
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
 use crate::web::render;
-use crate::web::time::offset_label;
 use crate::web::routes::Routes;
+use crate::web::time::offset_label;
 
 /// Registers the page.
 pub fn configure(r: &mut Routes<'_>) {
-    r.get("/timezone", "choose the zone times are shown in", timezone_page);
+    r.get(
+        "/timezone",
+        "choose the zone times are shown in",
+        timezone_page,
+    );
 }
 
 /// A zone in the chooser.
