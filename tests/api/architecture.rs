@@ -555,7 +555,7 @@ fn the_route_check_sees_builder_calls_resources_scopes_and_attribute_macros() {
         "#[get(\"/x\")] async fn x() -> HttpResponse { todo!() }",
         "#[actix_web::post(\"/x\")] async fn x() -> HttpResponse { todo!() }",
     ] {
-        assert_eq!(one("schedule/feeds.rs", sneaky).len(), 1, "{sneaky}");
+        assert!(!one("schedule/feeds.rs", sneaky).is_empty(), "{sneaky}");
     }
     // The simulator is its own app; the registrar is the registrar; test modules do not count.
     assert!(one(
