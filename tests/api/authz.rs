@@ -643,11 +643,10 @@ async fn every_route_answers_every_kind_of_visitor_as_the_table_says() {
 async fn the_menu_links_exactly_what_each_visitor_may_open() {
     let w = world().await;
     let mut seen = Vec::new();
-    for i in 0..WHO.len() {
+    for (i, who) in WHO.iter().enumerate() {
         let b = w.visitor(i).await;
         let page = b.page("/").await;
-        let links = texts(&page, "header nav a");
-        seen.push((WHO[i], links));
+        seen.push((*who, texts(&page, "header nav a")));
     }
     let public = ["Now", "Schedule", "Tracks", "Speakers", "Hackrooms"];
     let with = |extra: &[&'static str]| {
@@ -683,4 +682,30 @@ async fn the_menu_links_exactly_what_each_visitor_may_open() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn a_method_a_route_does_not_answer_falls_through_to_not_found() {
+    // As with actix's attribute macros: a route is guarded by its methods, so another method
+    // reaches the default 404 rather than a 405 from the first matching pattern.
+    let app = crate::helpers::spawn_app().await;
+    let c = &app.client;
+    let url = |p: &str| format!("{}{p}", app.address);
+    assert_eq!(c.post(url("/schedule")).send().await.unwrap().status(), 404);
+    assert_eq!(c.get(url("/logout")).send().await.unwrap().status(), 404);
+    assert_eq!(c.head(url("/schedule")).send().await.unwrap().status(), 404);
+    assert_eq!(c.delete(url("/")).send().await.unwrap().status(), 404);
+    assert_eq!(
+        c.head(url("/schedule.xml")).send().await.unwrap().status(),
+        200
+    );
+    // One pattern, two routes: the confirmation page and the redemption.
+    assert_eq!(
+        c.get(url("/login/admin/x")).send().await.unwrap().status(),
+        403
+    );
+    assert_eq!(
+        c.put(url("/login/admin/x")).send().await.unwrap().status(),
+        404
+    );
 }
