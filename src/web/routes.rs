@@ -97,8 +97,8 @@ impl<'a> Routes<'a> {
         self.methods(&["GET", "HEAD"], pattern, purpose, f)
     }
 
-    /// `POST pattern`: a state-changing form (its handler takes `auth::guard::Posted` or
-    /// `PostedMultipart`, which check the CSRF token).
+    /// `POST pattern`: a state-changing form; its handler checks the CSRF token by taking
+    /// `auth::guard::Posted` or `PostedMultipart`.
     pub fn post<F, Args>(&mut self, pattern: &'static str, purpose: &'static str, f: F) -> &mut Self
     where
         F: Handler<Args>,

@@ -368,6 +368,18 @@ fn every_registered_route_has_a_row_in_the_authorization_table_and_every_row_a_r
             ));
         }
     }
+    // A second registration of the same method and pattern would never be reached.
+    let mut seen = BTreeSet::new();
+    for r in hallway::web::route_table() {
+        for m in &r.methods {
+            if !seen.insert(format!("{m} {}", r.pattern)) {
+                problems.push(format!(
+                    "`{m} {}` ({}) is registered twice: the second is never reached",
+                    r.pattern, r.purpose
+                ));
+            }
+        }
+    }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert!(
         routes.len() > 40,
