@@ -253,6 +253,11 @@ pub fn sees_staff_pages(user: Option<&SessionUser>, now: DateTime<Utc>) -> bool 
     decide(user, Action::SeeStaffPages, JoinWindow::default(), now).is_ok()
 }
 
+/// Whether navigation should link the schedule admin page (upload, pulls).
+pub fn sees_schedule_admin(user: Option<&SessionUser>, now: DateTime<Utc>) -> bool {
+    decide(user, Action::ManageSchedule, JoinWindow::default(), now).is_ok()
+}
+
 /// Whether recording lists include unpublished recordings for `user`.
 pub fn sees_unpublished_recordings(user: Option<&SessionUser>, now: DateTime<Utc>) -> bool {
     decide(

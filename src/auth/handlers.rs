@@ -2,7 +2,7 @@
 //! registration code, the one-time admin link (break-glass), logout, and `/admin/users`
 //! (guest mode switch, the registration list, live sessions, ending someone's sessions).
 
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
@@ -17,19 +17,44 @@ use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
 use crate::web::redirect::safe_next;
 use crate::web::render;
+use crate::web::routes::Routes;
 use crate::web::time;
 
 /// Registers the login and account routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(login_form)
-        .service(login_guest)
-        .service(login_code)
-        .service(admin_link)
-        .service(admin_login)
-        .service(logout)
-        .service(users_page)
-        .service(set_guest_mode)
-        .service(end_sessions);
+pub fn configure(r: &mut Routes<'_>) {
+    r.get("/login", "the login forms", login_form)
+        .post(
+            "/login/guest",
+            "log in as a guest (while guest mode is on)",
+            login_guest,
+        )
+        .post(
+            "/login/code",
+            "log in with e-mail and registration code",
+            login_code,
+        )
+        .get(
+            "/login/admin/{token}",
+            "an admin link's confirmation button",
+            admin_link,
+        )
+        .post("/login/admin/{token}", "redeem an admin link", admin_login)
+        .post("/logout", "end the session on every instance", logout)
+        .get(
+            "/admin/users",
+            "guest mode, live sessions, the audit log",
+            users_page,
+        )
+        .post(
+            "/admin/guest-mode",
+            "switch guest mode on or off",
+            set_guest_mode,
+        )
+        .post(
+            "/admin/users/{id}/end-sessions",
+            "end every session of one user",
+            end_sessions,
+        );
 }
 
 /// Role markers a guest name may not end in.
@@ -125,8 +150,7 @@ struct NextQuery {
 }
 
 /// Shows the login forms.
-#[get("/login")]
-pub async fn login_form(ctx: PageCtx, q: web::Query<NextQuery>) -> AppResult<HttpResponse> {
+async fn login_form(ctx: PageCtx, q: web::Query<NextQuery>) -> AppResult<HttpResponse> {
     let page = LoginPage::new(&ctx, safe_next(q.next.as_deref()));
     render::page(&ctx, &page)
 }
@@ -140,7 +164,6 @@ pub struct GuestForm {
 }
 
 /// Logs a guest in with the given name, while guest mode is on.
-#[post("/login/guest")]
 ///
 /// Not rate-limited per address: a guest login guesses no secret, and a class or an office
 /// behind one NAT address logs in at the same minute.
@@ -180,7 +203,6 @@ pub struct CodeForm {
 }
 
 /// Logs a registered person in with e-mail address and registration code.
-#[post("/login/code")]
 pub async fn login_code(req: HttpRequest, post: Posted<CodeForm>) -> AppResult<HttpResponse> {
     let Posted { ctx, form } = post;
     let state = &ctx.state;
@@ -247,7 +269,6 @@ fn link_unusable() -> AppError {
 }
 
 /// Shows the admin login confirmation.
-#[get("/login/admin/{token}")]
 pub async fn admin_link(ctx: PageCtx, token: web::Path<String>) -> AppResult<HttpResponse> {
     let name = store::peek_admin_token(&ctx.state.db, &token, ctx.state.clock.now())
         .await?
@@ -265,7 +286,6 @@ pub async fn admin_link(ctx: PageCtx, token: web::Path<String>) -> AppResult<Htt
 pub struct Empty {}
 
 /// Redeems an admin link.
-#[post("/login/admin/{token}")]
 pub async fn admin_login(token: web::Path<String>, post: Posted<Empty>) -> AppResult<HttpResponse> {
     let ctx = post.ctx;
     let name = store::redeem_admin_token(&ctx.state.db, &token, ctx.state.clock.now())
@@ -280,7 +300,6 @@ pub async fn admin_login(token: web::Path<String>, post: Posted<Empty>) -> AppRe
 }
 
 /// Logs out: the session ends on the server, a copy of the cookie stops working.
-#[post("/logout")]
 pub async fn logout(post: Posted<Empty>) -> AppResult<HttpResponse> {
     post.ctx.session.log_out(&post.ctx.state).await?;
     Ok(render::see_other("/"))
@@ -334,8 +353,7 @@ struct FlashQuery {
 }
 
 /// Shows guest mode, sessions and the audit log.
-#[get("/admin/users")]
-pub async fn users_page(
+async fn users_page(
     UsersAdmin(ctx): UsersAdmin,
     q: web::Query<FlashQuery>,
 ) -> AppResult<HttpResponse> {
@@ -384,7 +402,6 @@ pub struct GuestModeForm {
 }
 
 /// Switches guest mode for every instance; logged-in guests lose access when it goes off.
-#[post("/admin/guest-mode")]
 pub async fn set_guest_mode(post: Posted<GuestModeForm>) -> AppResult<HttpResponse> {
     let Posted { ctx, form } = post;
     check(&ctx, Action::ManageGuests)?;
@@ -409,7 +426,6 @@ pub async fn set_guest_mode(post: Posted<GuestModeForm>) -> AppResult<HttpRespon
 }
 
 /// Ends every session of one user, on every instance.
-#[post("/admin/users/{id}/end-sessions")]
 pub async fn end_sessions(id: web::Path<String>, post: Posted<Empty>) -> AppResult<HttpResponse> {
     let ctx = post.ctx;
     check(&ctx, Action::ManageUsers)?;

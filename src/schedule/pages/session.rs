@@ -4,7 +4,7 @@
 //! recordings (from the recordings cache: a page never calls BBB; unpublished ones only for
 //! those `auth::access` lets see them).
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::common::{sanitise, Card, CardMaker};
@@ -17,11 +17,12 @@ use crate::schedule::published::http_link;
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
 use crate::web::render;
+use crate::web::routes::Routes;
 use crate::web::time::{self, Shown};
 
 /// Registers the page.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(session_page);
+pub fn configure(r: &mut Routes<'_>) {
+    r.get("/sessions/{id:[0-9]{1,18}}", "one session", session_page);
 }
 
 /// The session page.
@@ -61,7 +62,6 @@ pub struct SessionPage {
 }
 
 /// `GET /sessions/{id}` (digits only, so `/sessions/{id}.ics` is another route).
-#[get("/sessions/{id:[0-9]{1,18}}")]
 pub async fn session_page(ctx: PageCtx, id: web::Path<String>) -> AppResult<HttpResponse> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let index = ctx.state.schedule.get();
