@@ -12,6 +12,7 @@ mod helpers;
 mod hostile;
 mod join;
 mod join_path;
+mod login_link;
 mod oidc;
 mod ops;
 mod pages;
