@@ -1231,4 +1231,120 @@ mod tests {
         }
         assert!(printed.contains("[redacted]"));
     }
+
+    fn with_oidc(adjust: impl FnOnce(&mut RawOidc)) -> anyhow::Result<Settings> {
+        let mut raw = RawSettings::example().unwrap();
+        raw.oidc.issuer = Some("https://id.example.org/realms/conf".into());
+        raw.oidc.client_id = "hallway".into();
+        raw.oidc.client_secret = Some(SecretString::from("oidc-client-secret-1"));
+        raw.oidc.roles_claim = Some("groups".into());
+        adjust(&mut raw.oidc);
+        raw.parse()
+    }
+
+    #[test]
+    fn an_oidc_section_is_checked_at_load_and_its_roles_parsed() {
+        let s = with_oidc(|o| {
+            o.roles.insert("Conference-Staff".into(), "Staff".into());
+            o.scopes = vec!["openid".into(), "email".into(), "email".into()];
+        })
+        .unwrap();
+        let o = s.oidc.unwrap();
+        assert_eq!(o.roles, vec![("Conference-Staff".into(), UserRole::Staff)]);
+        assert_eq!(o.scopes, vec!["email"], "openid is always asked for, once");
+        assert!(with_oidc(|o| o.issuer = Some("http://127.0.0.1:9400".into())).is_ok());
+        for (bad, wanted) in [
+            (
+                Box::new(|o: &mut RawOidc| o.issuer = Some("http://id.example.org".into()))
+                    as Box<dyn FnOnce(&mut RawOidc)>,
+                "must be an https URL",
+            ),
+            (
+                Box::new(|o| o.client_id = " ".into()),
+                "client_id must be set",
+            ),
+            (
+                Box::new(|o| {
+                    o.roles.insert("g".into(), "wizard".into());
+                }),
+                "unknown role 'wizard'",
+            ),
+            (
+                Box::new(|o| {
+                    o.roles_claim = None;
+                    o.roles.insert("g".into(), "staff".into());
+                }),
+                "need oidc.roles_claim",
+            ),
+        ] {
+            let err = format!("{:#}", with_oidc(bad).unwrap_err());
+            assert!(err.contains(wanted), "{err}");
+        }
+        assert!(RawSettings::example()
+            .unwrap()
+            .parse()
+            .unwrap()
+            .oidc
+            .is_none());
+    }
+
+    #[test]
+    fn claim_values_keep_their_case_when_read_from_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hallway.toml");
+        std::fs::write(
+            &path,
+            "[oidc]\nissuer = \"https://id.example.org\"\nclient_id = \"hallway\"\n\
+             roles_claim = \"groups\"\n[oidc.roles]\n\"Conference-Staff\" = \"staff\"\n",
+        )
+        .unwrap();
+        let raw = RawSettings::load(&path, true).unwrap();
+        assert_eq!(
+            raw.oidc.roles.keys().collect::<Vec<_>>(),
+            ["Conference-Staff"]
+        );
+    }
+
+    #[test]
+    fn an_smtp_section_is_checked_at_load() {
+        let smtp = |adjust: &dyn Fn(&mut RawSmtp)| {
+            let mut raw = RawSettings::example().unwrap();
+            raw.smtp.host = Some("mail.example.org".into());
+            raw.smtp.from = "Conference <noreply@example.org>".into();
+            adjust(&mut raw.smtp);
+            raw.parse().map(|s| s.smtp.unwrap())
+        };
+        let s = smtp(&|_| {}).unwrap();
+        assert_eq!((s.port, s.tls), (587, SmtpTls::StartTls));
+        assert_eq!(smtp(&|m| m.tls = "tls".into()).unwrap().port, 465);
+        for (adjust, wanted) in [
+            (
+                &(|m: &mut RawSmtp| m.tls = "ssl3".into()) as &dyn Fn(&mut RawSmtp),
+                "smtp.tls",
+            ),
+            (
+                &|m: &mut RawSmtp| m.from = "not a mailbox".into(),
+                "smtp.from",
+            ),
+            (
+                &|m: &mut RawSmtp| m.username = Some("u".into()),
+                "go together",
+            ),
+        ] {
+            let err = smtp(adjust).unwrap_err().to_string();
+            assert!(err.contains(wanted), "{err}");
+        }
+    }
+
+    #[test]
+    fn printed_configuration_never_contains_login_secrets() {
+        let mut raw = RawSettings::example().unwrap();
+        raw.oidc.client_secret = Some(SecretString::from("oidc-client-secret-1"));
+        raw.smtp.password = Some(SecretString::from("smtp-password-1"));
+        let printed = raw.to_redacted_toml().unwrap();
+        assert!(!printed.contains("oidc-client-secret-1"));
+        assert!(!printed.contains("smtp-password-1"));
+        let debug = format!("{:?}", with_oidc(|_| {}).unwrap());
+        assert!(!debug.contains("oidc-client-secret-1"));
+    }
 }
