@@ -76,7 +76,7 @@ pub enum AppError {
         /// Where the visitor came from.
         next: String,
     },
-    /// The identity provider (OpenID Connect) or the mail server did not answer.
+    /// The identity provider (OpenID Connect) did not answer.
     #[error("the login service {service} is not answering")]
     LoginUnavailable {
         /// Its name as the login page shows it.

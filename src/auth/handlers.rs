@@ -319,8 +319,10 @@ pub async fn logout(cookie: Session, post: Posted<Empty>) -> AppResult<HttpRespo
 
 // --- OpenID Connect ------------------------------------------------------------------------
 
-/// The cookie key of a started OpenID login's state.
-const OIDC_STATE_KEY: &str = "oidc_state";
+/// The cookie key of the states of OpenID logins started in this browser.
+const OIDC_STATE_KEY: &str = "oidc_states";
+/// How many started logins a browser keeps (tabs).
+const OIDC_STATES_KEPT: usize = 3;
 /// The cookie key of the handle under which an OIDC login's id token is kept (for logout).
 const OIDC_LOGOUT_KEY: &str = "oidc_logout";
 
@@ -351,8 +353,17 @@ pub async fn oidc_login(
         .start(&state.db, &next, state.clock.now())
         .await
         .map_err(|e| oidc_failure(&provider, e))?;
+    // The last few, so a login started in a second tab does not break the first one.
+    let mut states = cookie
+        .get::<Vec<String>>(OIDC_STATE_KEY)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    states.push(started.state);
+    let keep = states.len().saturating_sub(OIDC_STATES_KEPT);
+    states.drain(..keep);
     cookie
-        .insert(OIDC_STATE_KEY, &started.state)
+        .insert(OIDC_STATE_KEY, &states)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("storing the login state: {e}")))?;
     Ok(render::see_other(started.url.as_str()))
 }
@@ -421,13 +432,23 @@ pub async fn oidc_callback(
     let provider = provider_of(&ctx)?;
     let state = &ctx.state;
     let now = state.clock.now();
-    let expected = cookie.get::<String>(OIDC_STATE_KEY).ok().flatten();
-    cookie.remove(OIDC_STATE_KEY);
+    let mut states = cookie
+        .get::<Vec<String>>(OIDC_STATE_KEY)
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     let given = q.state.as_deref().unwrap_or_default();
-    let same_browser = expected
-        .is_some_and(|e| !given.is_empty() && bool::from(e.as_bytes().ct_eq(given.as_bytes())));
-    if !same_browser {
+    let ours = states
+        .iter()
+        .position(|s| !given.is_empty() && bool::from(s.as_bytes().ct_eq(given.as_bytes())));
+    let Some(i) = ours else {
         return Err(oidc_failure(&provider, OidcError::UnknownState));
+    };
+    states.remove(i);
+    if states.is_empty() {
+        cookie.remove(OIDC_STATE_KEY);
+    } else {
+        let _ = cookie.insert(OIDC_STATE_KEY, &states);
     }
     let pending = provider
         .take_pending(&state.db, given, now)

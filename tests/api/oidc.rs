@@ -189,6 +189,11 @@ fn form_of(body: &str, login: &str) -> (String, Vec<(String, String)>) {
 /// consent) until it sends the browser back to the portal; returns that callback URL
 /// (not fetched).
 async fn through_provider(b: &Browser, start: &str, login: &str) -> String {
+    through_provider_showing(b, start, login, &["login", "consent"]).await
+}
+
+/// [`through_provider`], where the provider shows the pages `forms` (by their `prompt`).
+async fn through_provider_showing(b: &Browser, start: &str, login: &str, forms: &[&str]) -> String {
     let callback = format!("{}/auth/oidc/callback", b.base);
     let mut url = reqwest::Url::parse(start).unwrap();
     let mut forms_seen = Vec::new();
@@ -219,11 +224,7 @@ async fn through_provider(b: &Browser, start: &str, login: &str) -> String {
         );
         let next = url.join(&location(&r)).unwrap();
         if next.as_str().starts_with(&callback) {
-            assert_eq!(
-                forms_seen,
-                ["login", "consent"],
-                "the provider showed its login form, then its consent page"
-            );
+            assert_eq!(forms_seen, forms, "the provider's pages");
             return next.to_string();
         }
         url = next;
@@ -559,4 +560,43 @@ async fn behind_a_reverse_proxy_the_provider_returns_to_the_public_url_with_its_
     // The provider knows that address: it shows its login form instead of an error.
     let r = b.client.get(&authorize).send().await.unwrap();
     assert_eq!(r.status(), 303, "the provider accepted the redirect URI");
+}
+
+#[tokio::test]
+async fn a_login_started_on_one_instance_finishes_on_another_and_two_tabs_both_work() {
+    let Some((app, _provider, _)) = portal_with_provider().await else {
+        return;
+    };
+    // A second instance behind the same public URL (the load balancer's).
+    let mut raw = app.raw.clone();
+    raw.server.public_url = Some(format!("{}/", app.address));
+    let other = hallway::app::Application::build_with(
+        raw.parse().unwrap(),
+        hallway::app::BuildOptions {
+            clock: app.clock.clone(),
+            background_jobs: false,
+        },
+    )
+    .await
+    .unwrap();
+    let other_address = format!("http://127.0.0.1:{}", other.port());
+    tokio::spawn(other.run_until_stopped());
+
+    let b = Browser::new(&app);
+    let first_tab = press_login_button(&b).await;
+    let second_tab = press_login_button(&b).await;
+    // The second tab logs in; its callback reaches the other instance.
+    let callback = through_provider(&b, &second_tab, "sam").await;
+    let elsewhere = callback.replacen(&app.address, &other_address, 1);
+    let r = b.client.get(&elsewhere).send().await.unwrap();
+    assert_eq!(r.status(), 303, "the other instance finished the login");
+    assert_eq!(b.staff_status().await, 200, "and the session works here");
+    // The first tab still works (the provider remembers the login and the consent).
+    let callback = through_provider_showing(&b, &first_tab, "sam", &[]).await;
+    assert_eq!(b.client.get(&callback).send().await.unwrap().status(), 303);
+    let logins: i64 = sqlx::query_scalar("select count(*) from auth_sessions")
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+    assert_eq!(logins, 2);
 }
