@@ -170,7 +170,7 @@ pub async fn login_guest(post: Posted<GuestForm>) -> AppResult<HttpResponse> {
     }
     let next = safe_next(form.next.as_deref());
     let mut reserved = state.settings.auth.reserved_names.clone();
-    reserved.extend(store::privileged_names(&state.db).await?);
+    reserved.extend(store::privileged_names(&state.db, state.clock.now()).await?);
     match GuestName::parse(&form.name, &reserved) {
         Ok(name) => {
             let user = SessionUser::new(new_user_id(), name.0, UserRole::Guest);

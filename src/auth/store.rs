@@ -464,13 +464,18 @@ pub async fn clear_failures(db: &Db, email: &str) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Names guests may not take: everyone of the registration list with more than attendee
-/// rights or a track to moderate (lower case).
-pub async fn privileged_names(db: &Db) -> Result<Vec<String>, sqlx::Error> {
-    let rows =
-        sqlx::query("select name from people where roles <> '[\"attendee\"]' or tracks <> '[]'")
-            .fetch_all(db.pool())
-            .await?;
+/// Names guests may not take (lower case): everyone of the registration list with more than
+/// attendee rights or a track to moderate, and everyone logged in now as a moderator, staff or
+/// admin (people of the identity provider are on no list).
+pub async fn privileged_names(db: &Db, now: DateTime<Utc>) -> Result<Vec<String>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select name from people where roles <> '[\"attendee\"]' or tracks <> '[]' \
+         union select name from auth_sessions where role in ('moderator', 'staff', 'admin') \
+         and revoked_at is null and expires_at > $1",
+    )
+    .bind(to_db_time(now))
+    .fetch_all(db.pool())
+    .await?;
     rows.iter()
         .map(|r| r.try_get::<String, _>("name").map(|n| n.to_lowercase()))
         .collect()

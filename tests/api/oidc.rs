@@ -325,6 +325,10 @@ async fn people_log_in_through_the_provider_with_their_name_and_the_role_of_thei
     assert_eq!(id_of("Sol Speaker"), listed);
     assert!(id_of("Eve Unverified").starts_with("oidc-"));
     assert!(id_of("Ann Attendee").starts_with("oidc-"));
+    // Guests cannot pose as the provider's staff, who are on no registration list.
+    let g = Browser::new(&app);
+    assert_eq!(g.guest("Sam Staff").await.status(), 400);
+    assert_eq!(g.guest("Ann Attendee").await.status(), 303);
 }
 
 fn app_issuer(app: &TestApp) -> String {
