@@ -91,8 +91,13 @@ impl Sink {
 
 /// A portal that mails through `sink`, with a registration list.
 async fn portal(sink: &Sink) -> TestApp {
+    portal_on(sink, None).await
+}
+
+/// [`portal`] on the database `db_url` (a fresh SQLite file when `None`).
+async fn portal_on(sink: &Sink, db_url: Option<String>) -> TestApp {
     let port = sink.port;
-    let app = spawn_app_with(None, |raw| {
+    let app = spawn_app_with(db_url, |raw| {
         raw.conference.name = Some("Test Conf".into());
         raw.smtp = RawSmtp {
             host: Some("127.0.0.1".into()),
@@ -254,4 +259,26 @@ async fn an_expired_link_is_refused_and_links_per_address_are_limited() {
         4,
         "only the registered address got mail"
     );
+}
+
+#[tokio::test]
+async fn on_postgresql_a_login_link_works_once() {
+    let Some(db) = crate::postgres::throwaway_database().await else {
+        return;
+    };
+    let Some(sink) = Sink::start().await else {
+        db.drop_now().await;
+        return;
+    };
+    let app = portal_on(&sink, Some(db.url.clone())).await;
+    let b = Browser::new(&app);
+    assert_eq!(ask(&b, "joerg@example.org").await.status(), 200);
+    handled(&app, 1).await;
+    let link = link_in(&sink.messages()[0]);
+    let path = link[app.address.len()..].to_owned();
+    let csrf = csrf_in(&b.page(&path).await);
+    assert_eq!(b.post(&path, &[("csrf", &csrf)]).await.status(), 303);
+    assert!(b.page("/").await.contains("Jörg Rödel"));
+    assert_eq!(Browser::new(&app).submit(&path, &[]).await.status(), 403);
+    db.drop_now().await;
 }

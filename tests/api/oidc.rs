@@ -109,12 +109,17 @@ fn oidc_config(issuer: &str, track: &str) -> RawOidc {
 /// A provider serving a portal whose sample conference runs now in `refereed`. Returns the
 /// app, the provider, the running session's first speaker and its track.
 async fn portal_with_provider() -> Option<(TestApp, Provider, String)> {
+    portal_with_provider_on(None).await
+}
+
+/// [`portal_with_provider`] on the database `db_url` (a fresh SQLite file when `None`).
+async fn portal_with_provider_on(db_url: Option<String>) -> Option<(TestApp, Provider, String)> {
     let mut provider = Provider::start().await?;
     // The configuration is read at start, before the import: the track is the sample's,
     // checked right below.
     let track = "Refereed Track".to_owned();
     let issuer = provider.issuer.clone();
-    let app = spawn_app_with(None, |raw| raw.oidc = oidc_config(&issuer, &track)).await;
+    let app = spawn_app_with(db_url, |raw| raw.oidc = oidc_config(&issuer, &track)).await;
     app.import_sample_running_now().await;
     provider.serve(&app.address).await;
     let now = app.clock.now();
@@ -603,4 +608,37 @@ async fn a_login_started_on_one_instance_finishes_on_another_and_two_tabs_both_w
         .await
         .unwrap();
     assert_eq!(logins, 2);
+}
+
+#[tokio::test]
+async fn on_postgresql_a_login_works_once_and_logout_reaches_the_provider() {
+    let Some(db) = crate::postgres::throwaway_database().await else {
+        return;
+    };
+    let Some((app, _provider, _)) = portal_with_provider_on(Some(db.url.clone())).await else {
+        db.drop_now().await;
+        return;
+    };
+    let b = Browser::new(&app);
+    let authorize = press_login_button(&b).await;
+    let callback = through_provider(&b, &authorize, "ada").await;
+    let before = b.cookies();
+    assert_eq!(b.client.get(&callback).send().await.unwrap().status(), 303);
+    assert_eq!(b.get("/admin/users").await.status(), 200);
+    let replay = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(&callback)
+        .header(COOKIE, before)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 400);
+    assert_eq!(Browser::new(&app).guest("Ada Admin").await.status(), 400);
+    let csrf = csrf_in(&b.page("/").await);
+    let r = b.post("/logout", &[("csrf", &csrf)]).await;
+    assert!(location(&r).starts_with(&format!("{}/session/end?", app_issuer(&app))));
+    assert_eq!(b.get("/admin/users").await.status(), 303);
+    db.drop_now().await;
 }
