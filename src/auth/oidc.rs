@@ -51,6 +51,9 @@ pub const PENDING_TTL: chrono::Duration = chrono::Duration::minutes(10);
 /// How long discovered metadata (endpoints and signing keys) is reused.
 const METADATA_TTL: Duration = Duration::from_secs(15 * 60);
 
+/// An id token that fails verification makes hallway discover again, at most this often.
+const KEY_REFRESH_AFTER: Duration = Duration::from_secs(60);
+
 /// What can go wrong; the handlers turn each into a page.
 #[derive(Debug, thiserror::Error)]
 pub enum OidcError {
@@ -158,9 +161,17 @@ impl Oidc {
     /// The discovered metadata: cached for a while; when rediscovery fails, the last good
     /// metadata keeps working.
     async fn metadata(&self) -> Result<Arc<ProviderMetadataWithLogout>, OidcError> {
+        self.discover(METADATA_TTL).await
+    }
+
+    /// The metadata, discovered again unless the cached one is younger than `max_age`.
+    async fn discover(
+        &self,
+        max_age: Duration,
+    ) -> Result<Arc<ProviderMetadataWithLogout>, OidcError> {
         let mut cached = self.metadata.lock().await;
         if let Some((at, m)) = cached.as_ref() {
-            if at.elapsed() < METADATA_TTL {
+            if at.elapsed() < max_age {
                 return Ok(m.clone());
             }
         }
@@ -271,7 +282,7 @@ impl Oidc {
                 )));
             }
         }
-        let client = self.client(&meta);
+        let mut client = self.client(&meta);
         let token = client
             .exchange_code(AuthorizationCode::new(code.to_owned()))
             .map_err(|e| OidcError::Invalid(format!("no token endpoint: {e}")))?
@@ -291,9 +302,20 @@ impl Oidc {
         let id_token = token
             .id_token()
             .ok_or_else(|| OidcError::Invalid("the token response has no id token".into()))?;
+        let nonce = Nonce::new(pending.nonce.clone());
+        if id_token
+            .claims(&client.id_token_verifier(), &nonce)
+            .is_err()
+        {
+            // The provider may have rotated its signing keys since discovery: look again
+            // (at most once a minute), then judge with what it publishes now.
+            if let Ok(fresh) = self.discover(KEY_REFRESH_AFTER).await {
+                client = self.client(&fresh);
+            }
+        }
         let verifier = client.id_token_verifier();
         let claims = id_token
-            .claims(&verifier, &Nonce::new(pending.nonce.clone()))
+            .claims(&verifier, &nonce)
             .map_err(|e| OidcError::Invalid(format!("id token: {e}")))?;
         if let Some(expected) = claims.access_token_hash() {
             let alg = id_token
