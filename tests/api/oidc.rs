@@ -341,7 +341,7 @@ fn app_issuer(app: &TestApp) -> String {
 }
 
 #[tokio::test]
-async fn a_tampered_state_and_a_replayed_callback_are_refused() {
+async fn a_tampered_state_another_issuer_and_a_replayed_callback_are_refused() {
     let Some((app, _provider, _)) = portal_with_provider().await else {
         return;
     };
@@ -367,6 +367,28 @@ async fn a_tampered_state_and_a_replayed_callback_are_refused() {
     let body = r.text().await.unwrap();
     assert!(body.contains("did not start in this browser"), "{body}");
     assert!(!b.page("/").await.contains("Ann Attendee"), "not logged in");
+
+    // Mixed up: a callback that names another issuer (RFC 9207) is refused.
+    let b = Browser::new(&app);
+    let authorize = press_login_button(&b).await;
+    let callback = through_provider(&b, &authorize, "ann").await;
+    let mut mixed = reqwest::Url::parse(&callback).unwrap();
+    let pairs: Vec<(String, String)> = mixed
+        .query_pairs()
+        .into_owned()
+        .map(|(k, v)| {
+            if k == "iss" {
+                (k, "https://evil.example".to_owned())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    assert!(pairs.iter().any(|(k, _)| k == "iss"), "{callback}");
+    mixed.query_pairs_mut().clear().extend_pairs(pairs);
+    let r = b.client.get(mixed).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(r.text().await.unwrap().contains("could not be verified"));
 
     // Replayed: a good callback works once; the same callback again, even with the cookie
     // from before it (which still names its state), is refused.
