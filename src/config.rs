@@ -114,6 +114,9 @@ pub struct RawSmtp {
     /// Its password.
     #[serde(serialize_with = "redact_opt")]
     pub password: Option<SecretString>,
+    /// A PEM file of CA certificates to trust for the mail server besides the public roots
+    /// (a relay with a private CA).
+    pub ca_file: Option<String>,
     /// Login links one address may ask for within `auth.failure_window_secs` (all instances).
     pub links_per_email: u32,
     /// Seconds a mail server may take for one message.
@@ -129,6 +132,7 @@ impl Default for RawSmtp {
             from: String::new(),
             username: None,
             password: None,
+            ca_file: None,
             links_per_email: 3,
             timeout_secs: 20,
         }
@@ -512,6 +516,8 @@ pub struct SmtpSettings {
     pub from: String,
     /// User name and password, when the server wants them.
     pub credentials: Option<(String, SecretString)>,
+    /// Extra CA certificates (PEM text, read at load).
+    pub ca_pem: Option<String>,
     /// Links per address and `auth.failure_window`.
     pub links_per_email: u32,
     /// Time one message may take.
@@ -1145,12 +1151,34 @@ fn parse_smtp(m: RawSmtp) -> anyhow::Result<Option<SmtpSettings>> {
     if m.links_per_email == 0 {
         bail!("smtp.links_per_email must be at least 1");
     }
+    let ca_pem = match m
+        .ca_file
+        .as_deref()
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+    {
+        Some(file) => {
+            let pem = std::fs::read_to_string(file)
+                .with_context(|| format!("smtp.ca_file: cannot read {file}"))?;
+            if !pem.contains("-----BEGIN CERTIFICATE-----")
+                || lettre::transport::smtp::client::Certificate::from_pem(pem.as_bytes()).is_err()
+            {
+                bail!("smtp.ca_file: {file} holds no PEM certificate");
+            }
+            if tls == SmtpTls::None {
+                bail!("smtp.ca_file needs smtp.tls = \"starttls\" or \"tls\"");
+            }
+            Some(pem)
+        }
+        None => None,
+    };
     Ok(Some(SmtpSettings {
         host: host.to_owned(),
         port,
         tls,
         from: m.from.trim().to_owned(),
         credentials,
+        ca_pem,
         links_per_email: m.links_per_email,
         timeout: Duration::from_secs(m.timeout_secs.max(1)),
     }))
@@ -1329,6 +1357,14 @@ mod tests {
             (
                 &|m: &mut RawSmtp| m.username = Some("u".into()),
                 "go together",
+            ),
+            (
+                &|m: &mut RawSmtp| m.ca_file = Some("/nonexistent/ca.pem".into()),
+                "cannot read",
+            ),
+            (
+                &|m: &mut RawSmtp| m.ca_file = Some("Cargo.toml".into()),
+                "no PEM certificate",
             ),
         ] {
             let err = smtp(adjust).unwrap_err().to_string();

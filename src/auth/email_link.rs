@@ -13,6 +13,7 @@ use chrono::{DateTime, Utc};
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 use tokio::sync::watch;
@@ -46,12 +47,23 @@ pub struct Mailer {
 impl Mailer {
     /// A mailer for `smtp`; it connects only when it sends.
     pub fn new(smtp: &SmtpSettings) -> anyhow::Result<Self> {
-        let builder = match smtp.tls {
-            SmtpTls::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)?,
-            SmtpTls::Implicit => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host)?,
-            SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host),
+        let tls = || -> anyhow::Result<TlsParameters> {
+            let mut params = TlsParameters::builder(smtp.host.clone());
+            if let Some(pem) = &smtp.ca_pem {
+                params = params.add_root_certificate(Certificate::from_pem(pem.as_bytes())?);
+            }
+            Ok(params.build()?)
         };
-        let mut builder = builder.port(smtp.port).timeout(Some(smtp.timeout));
+        let tls = match smtp.tls {
+            // The upgrade is required: no credentials or mail go out in the clear.
+            SmtpTls::StartTls => Tls::Required(tls()?),
+            SmtpTls::Implicit => Tls::Wrapper(tls()?),
+            SmtpTls::None => Tls::None,
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host)
+            .port(smtp.port)
+            .tls(tls)
+            .timeout(Some(smtp.timeout));
         if let Some((user, password)) = &smtp.credentials {
             builder = builder.credentials(Credentials::new(
                 user.clone(),

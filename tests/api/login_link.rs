@@ -1,7 +1,8 @@
 //! "Email me a login link" against a real SMTP server: PyPI `aiosmtpd` (tests/smtp/sink.py, in
 //! the venv `target/smtp-venv` or `SMTP_VENV` that `.ci/run` makes), which writes every message
-//! it accepts, parsed by Python's e-mail package, to a folder the test reads. Without the venv
-//! the tests skip off CI and fail under CI=true.
+//! it accepts, parsed by Python's e-mail package, to a folder the test reads; STARTTLS,
+//! implicit TLS and SMTP AUTH with a private CA made by the openssl CLI. Without the venv (or
+//! openssl) the tests skip off CI and fail under CI=true.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -32,6 +33,11 @@ fn venv_python() -> PathBuf {
 impl Sink {
     /// Starts the SMTP server, or skips the test.
     async fn start() -> Option<Sink> {
+        Sink::start_with(&[]).await
+    }
+
+    /// Starts the SMTP server with `args` (TLS, authentication: see tests/smtp/sink.py).
+    async fn start_with(args: &[&str]) -> Option<Sink> {
         let python = venv_python();
         let ok = std::process::Command::new(&python)
             .args(["-c", "import aiosmtpd"])
@@ -49,8 +55,10 @@ impl Sink {
         let mut child = tokio::process::Command::new(&python)
             .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp/sink.py"))
             .arg(dir.path())
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
+            .stderr(Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .expect("start the SMTP server");
@@ -281,4 +289,137 @@ async fn on_postgresql_a_login_link_works_once() {
     assert!(b.page("/").await.contains("Jörg Rödel"));
     assert_eq!(Browser::new(&app).submit(&path, &[]).await.status(), 403);
     db.drop_now().await;
+}
+
+/// A private CA and a certificate for localhost / 127.0.0.1 signed by it (openssl CLI), in
+/// `dir`: (ca.pem, leaf.pem, leaf.key).
+fn private_ca(dir: &Path) -> Option<(PathBuf, PathBuf, PathBuf)> {
+    let run = |args: &[&str]| {
+        std::process::Command::new("openssl")
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    std::fs::write(
+        dir.join("leaf.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n\
+         extendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let ok = run(&[
+        &["req", "-x509"][..],
+        &ec,
+        &["-keyout", "ca.key", "-out", "ca.pem"],
+        &["-days", "2", "-subj", "/CN=hallway test CA"],
+    ]
+    .concat())
+        && run(&[
+            &["req"][..],
+            &ec,
+            &["-keyout", "leaf.key", "-out", "leaf.csr"],
+            &["-subj", "/CN=localhost"],
+        ]
+        .concat())
+        && run(&[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "leaf.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "leaf.ext",
+        ]);
+    if !ok {
+        skip("openssl", "the openssl command could not make a test CA");
+        return None;
+    }
+    Some((
+        dir.join("ca.pem"),
+        dir.join("leaf.pem"),
+        dir.join("leaf.key"),
+    ))
+}
+
+#[tokio::test]
+async fn links_go_out_over_starttls_or_implicit_tls_with_credentials_and_a_verified_certificate() {
+    let certs = tempfile::tempdir().unwrap();
+    let Some((ca, cert, key)) = private_ca(certs.path()) else {
+        return;
+    };
+    let (ca, cert, key) = (
+        ca.to_str().unwrap().to_owned(),
+        cert.to_str().unwrap().to_owned(),
+        key.to_str().unwrap().to_owned(),
+    );
+    for mode in ["starttls", "tls"] {
+        let args = [
+            "--tls",
+            mode,
+            "--cert",
+            &cert,
+            "--key",
+            &key,
+            "--user",
+            "hallway",
+            "--password",
+            "mail-secret-1",
+        ];
+        let Some(sink) = Sink::start_with(&args).await else {
+            return;
+        };
+        for trusted in [false, true] {
+            let port = sink.port;
+            let ca = ca.clone();
+            let app = spawn_app_with(None, |raw| {
+                raw.smtp = RawSmtp {
+                    host: Some("localhost".into()),
+                    port: Some(port),
+                    tls: mode.into(),
+                    from: "Test Conf <noreply@example.org>".into(),
+                    username: Some("hallway".into()),
+                    password: Some(secrecy::SecretString::from("mail-secret-1")),
+                    ca_file: trusted.then_some(ca),
+                    ..RawSmtp::default()
+                };
+            })
+            .await;
+            import_people(
+                &app,
+                "email,name,code,roles,tracks,speaker_of\n\
+                 joerg@example.org,Jörg Rödel,joerg-code-1,,,\n",
+            );
+            let b = Browser::new(&app);
+            assert_eq!(ask(&b, "joerg@example.org").await.status(), 200);
+            handled(&app, 1).await;
+            let mails = sink.messages();
+            if trusted {
+                assert_eq!(mails.len(), 1, "{mode}: one mail");
+                assert_eq!(mails[0]["tls"], true, "{mode}");
+                assert_eq!(mails[0]["authenticated"], true, "{mode}");
+                assert!(link_in(&mails[0]).contains("/login/link/"));
+            } else {
+                assert!(
+                    mails.is_empty(),
+                    "{mode}: a certificate of an unknown CA was accepted"
+                );
+            }
+        }
+    }
 }
