@@ -250,6 +250,11 @@ pub fn sees_staff_pages(user: Option<&SessionUser>, now: DateTime<Utc>) -> bool 
     decide(user, Action::SeeStaffPages, JoinWindow::default(), now).is_ok()
 }
 
+/// Whether navigation should link the schedule admin page (upload, pulls).
+pub fn sees_schedule_admin(user: Option<&SessionUser>, now: DateTime<Utc>) -> bool {
+    decide(user, Action::ManageSchedule, JoinWindow::default(), now).is_ok()
+}
+
 /// Whether navigation should link the admin pages (users, guest mode).
 pub fn sees_admin_pages(user: Option<&SessionUser>, now: DateTime<Utc>) -> bool {
     decide(user, Action::ManageUsers, JoinWindow::default(), now).is_ok()

@@ -4,7 +4,7 @@
 //! switch, the registration list, live sessions, ending someone's sessions).
 
 use actix_session::Session;
-use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
@@ -22,24 +22,73 @@ use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
 use crate::web::redirect::safe_next;
 use crate::web::render;
+use crate::web::routes::Routes;
 use crate::web::time;
 
 /// Registers the login and account routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(login_form)
-        .service(login_guest)
-        .service(login_code)
-        .service(admin_link)
-        .service(admin_login)
-        .service(logout)
-        .service(oidc_login)
-        .service(oidc_callback)
-        .service(request_link)
-        .service(link_page)
-        .service(link_login)
-        .service(users_page)
-        .service(set_guest_mode)
-        .service(end_sessions);
+pub fn configure(r: &mut Routes<'_>) {
+    r.get("/login", "the login forms", login_form)
+        .post(
+            "/login/guest",
+            "log in as a guest (while guest mode is on)",
+            login_guest,
+        )
+        .post(
+            "/login/code",
+            "log in with e-mail and registration code",
+            login_code,
+        )
+        .get(
+            "/login/admin/{token}",
+            "an admin link's confirmation button",
+            admin_link,
+        )
+        .post("/login/admin/{token}", "redeem an admin link", admin_login)
+        .post(
+            "/logout",
+            "end the session on every instance (and at the OpenID provider)",
+            logout,
+        )
+        .post(
+            "/auth/oidc/login",
+            "start an OpenID Connect login at the provider",
+            oidc_login,
+        )
+        .get(
+            "/auth/oidc/callback",
+            "the OpenID provider's redirect back: finish the login",
+            oidc_callback,
+        )
+        .post(
+            "/login/link",
+            "e-mail a login link (the same answer for every address)",
+            request_link,
+        )
+        .get(
+            "/login/link/{token}",
+            "an e-mailed login link's confirmation button",
+            link_page,
+        )
+        .post(
+            "/login/link/{token}",
+            "redeem an e-mailed login link",
+            link_login,
+        )
+        .get(
+            "/admin/users",
+            "guest mode, live sessions, the audit log",
+            users_page,
+        )
+        .post(
+            "/admin/guest-mode",
+            "switch guest mode on or off",
+            set_guest_mode,
+        )
+        .post(
+            "/admin/users/{id}/end-sessions",
+            "end every session of one user",
+            end_sessions,
+        );
 }
 
 /// Role markers a guest name may not end in.
@@ -141,8 +190,7 @@ struct NextQuery {
 }
 
 /// Shows the login forms.
-#[get("/login")]
-pub async fn login_form(ctx: PageCtx, q: web::Query<NextQuery>) -> AppResult<HttpResponse> {
+async fn login_form(ctx: PageCtx, q: web::Query<NextQuery>) -> AppResult<HttpResponse> {
     let page = LoginPage::new(&ctx, safe_next(q.next.as_deref()));
     render::page(&ctx, &page)
 }
@@ -156,7 +204,6 @@ pub struct GuestForm {
 }
 
 /// Logs a guest in with the given name, while guest mode is on.
-#[post("/login/guest")]
 ///
 /// Not rate-limited per address: a guest login guesses no secret, and a class or an office
 /// behind one NAT address logs in at the same minute.
@@ -196,7 +243,6 @@ pub struct CodeForm {
 }
 
 /// Logs a registered person in with e-mail address and registration code.
-#[post("/login/code")]
 pub async fn login_code(req: HttpRequest, post: Posted<CodeForm>) -> AppResult<HttpResponse> {
     let Posted { ctx, form } = post;
     let state = &ctx.state;
@@ -263,7 +309,6 @@ fn link_unusable() -> AppError {
 }
 
 /// Shows the admin login confirmation.
-#[get("/login/admin/{token}")]
 pub async fn admin_link(ctx: PageCtx, token: web::Path<String>) -> AppResult<HttpResponse> {
     let name = store::peek_admin_token(&ctx.state.db, &token, ctx.state.clock.now())
         .await?
@@ -281,7 +326,6 @@ pub async fn admin_link(ctx: PageCtx, token: web::Path<String>) -> AppResult<Htt
 pub struct Empty {}
 
 /// Redeems an admin link.
-#[post("/login/admin/{token}")]
 pub async fn admin_login(token: web::Path<String>, post: Posted<Empty>) -> AppResult<HttpResponse> {
     let ctx = post.ctx;
     let name = store::redeem_admin_token(&ctx.state.db, &token, ctx.state.clock.now())
@@ -298,7 +342,6 @@ pub async fn admin_login(token: web::Path<String>, post: Posted<Empty>) -> AppRe
 /// Logs out: the session ends on the server, a copy of the cookie stops working. After an
 /// OpenID Connect login the browser goes on to the provider's end-session endpoint (when it
 /// advertises one), which sends it back to the front page.
-#[post("/logout")]
 pub async fn logout(cookie: Session, post: Posted<Empty>) -> AppResult<HttpResponse> {
     let ctx = post.ctx;
     let state = &ctx.state;
@@ -338,7 +381,6 @@ fn provider_of(ctx: &PageCtx) -> AppResult<std::sync::Arc<oidc::Oidc>> {
 }
 
 /// "Log in with …": sends the browser to the provider.
-#[post("/auth/oidc/login")]
 pub async fn oidc_login(
     req: HttpRequest,
     cookie: Session,
@@ -423,7 +465,6 @@ fn oidc_failure(provider: &oidc::Oidc, e: OidcError) -> AppError {
 
 /// The provider's redirect back: checks the state against this browser's and the database's
 /// (single use), finishes the code flow and logs the person in.
-#[get("/auth/oidc/callback")]
 pub async fn oidc_callback(
     ctx: PageCtx,
     cookie: Session,
@@ -509,7 +550,6 @@ pub struct LinkSentPage {
 
 /// "Email me a login link": answers at once, the same way for every address; the mail (only
 /// to an address on the registration list) is sent in the background.
-#[post("/login/link")]
 pub async fn request_link(req: HttpRequest, post: Posted<LinkForm>) -> AppResult<HttpResponse> {
     let Posted { ctx, form } = post;
     let state = &ctx.state;
@@ -573,7 +613,6 @@ fn login_link_unusable() -> AppError {
 }
 
 /// Shows the login link's confirmation.
-#[get("/login/link/{token}")]
 pub async fn link_page(ctx: PageCtx, token: web::Path<String>) -> AppResult<HttpResponse> {
     let state = &ctx.state;
     let person_id = store::peek_login_link(&state.db, &token, state.clock.now())
@@ -591,7 +630,6 @@ pub async fn link_page(ctx: PageCtx, token: web::Path<String>) -> AppResult<Http
 }
 
 /// Redeems a login link (once).
-#[post("/login/link/{token}")]
 pub async fn link_login(
     req: HttpRequest,
     token: web::Path<String>,
@@ -661,8 +699,7 @@ struct FlashQuery {
 }
 
 /// Shows guest mode, sessions and the audit log.
-#[get("/admin/users")]
-pub async fn users_page(
+async fn users_page(
     UsersAdmin(ctx): UsersAdmin,
     q: web::Query<FlashQuery>,
 ) -> AppResult<HttpResponse> {
@@ -711,7 +748,6 @@ pub struct GuestModeForm {
 }
 
 /// Switches guest mode for every instance; logged-in guests lose access when it goes off.
-#[post("/admin/guest-mode")]
 pub async fn set_guest_mode(post: Posted<GuestModeForm>) -> AppResult<HttpResponse> {
     let Posted { ctx, form } = post;
     check(&ctx, Action::ManageGuests)?;
@@ -736,7 +772,6 @@ pub async fn set_guest_mode(post: Posted<GuestModeForm>) -> AppResult<HttpRespon
 }
 
 /// Ends every session of one user, on every instance.
-#[post("/admin/users/{id}/end-sessions")]
 pub async fn end_sessions(id: web::Path<String>, post: Posted<Empty>) -> AppResult<HttpResponse> {
     let ctx = post.ctx;
     check(&ctx, Action::ManageUsers)?;

@@ -33,7 +33,7 @@ use openidconnect::{
     AccessTokenHash, AdditionalClaims, AuthType, AuthorizationCode, ClientId, ClientSecret,
     CsrfToken, IssuerUrl, LogoutRequest, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
     PkceCodeVerifier, PostLogoutRedirectUrl, ProviderMetadataWithLogout, RedirectUrl,
-    RequestTokenError, Scope, TokenResponse, UserInfoClaims,
+    RequestTokenError, Scope as OAuthScope, TokenResponse, UserInfoClaims,
 };
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
@@ -237,7 +237,7 @@ impl Oidc {
             Nonce::new_random,
         );
         for scope in &self.settings.scopes {
-            request = request.add_scope(Scope::new(scope.clone()));
+            request = request.add_scope(OAuthScope::new(scope.clone()));
         }
         let (url, state, nonce) = request.set_pkce_challenge(challenge).url();
         let pending = PendingOidc {

@@ -5,6 +5,7 @@ mod architecture;
 mod auth;
 mod auth_postgres;
 mod auth_schedule_pull;
+mod authz;
 mod bbb_sim_cli;
 mod browser;
 mod exports;

@@ -4,7 +4,7 @@
 //! for logged-in visitors only). `GET /staff`: the private rooms, for staff only (the
 //! `StaffPage` guard asks `auth::access`).
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::common::{live, open_rooms, Card, CardMaker, Live, OpenRoom};
@@ -15,16 +15,21 @@ use crate::rooms::model::RoomKind;
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
 use crate::web::render;
+use crate::web::routes::Routes;
 use crate::web::time::Shown;
 
 /// How many later sessions a room page lists.
 const UPCOMING: usize = 6;
 
 /// Registers the pages.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(room_page)
-        .service(hackrooms_page)
-        .service(staff_page);
+pub fn configure(r: &mut Routes<'_>) {
+    r.get(
+        "/rooms/{slug:[a-z0-9-]{1,90}}",
+        "a room: now, next, join",
+        room_page,
+    )
+    .get("/hackrooms", "the hackrooms", hackrooms_page)
+    .get("/staff", "staff: the private rooms", staff_page);
 }
 
 /// One room.
@@ -56,7 +61,6 @@ pub struct RoomPage {
 }
 
 /// `GET /rooms/{slug}`.
-#[get("/rooms/{slug:[a-z0-9-]{1,90}}")]
 pub async fn room_page(ctx: PageCtx, slug: web::Path<String>) -> AppResult<HttpResponse> {
     let index = ctx.state.schedule.get();
     let room = ctx.state.rooms.get(&slug).cloned();
@@ -140,7 +144,6 @@ pub struct HackroomsPage {
 }
 
 /// `GET /hackrooms`.
-#[get("/hackrooms")]
 pub async fn hackrooms_page(ctx: PageCtx) -> AppResult<HttpResponse> {
     let times = ctx.times(ctx.shown_now);
     let page = HackroomsPage {
@@ -165,7 +168,6 @@ pub struct StaffRoomsPage {
 }
 
 /// `GET /staff`: staff only.
-#[get("/staff")]
 pub async fn staff_page(staff: StaffPage) -> AppResult<HttpResponse> {
     let ctx = staff.0;
     let times = ctx.times(ctx.shown_now);

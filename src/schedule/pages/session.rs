@@ -2,7 +2,7 @@
 //! times (UTC and the visitor's zone, once for a visitor in UTC, and the conference's), the
 //! join button or its state, the room's chat and stream links and the session's `.ics`.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::common::{sanitise, Card, CardMaker};
@@ -11,11 +11,12 @@ use crate::schedule::published::http_link;
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
 use crate::web::render;
+use crate::web::routes::Routes;
 use crate::web::time::{self, Shown};
 
 /// Registers the page.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(session_page);
+pub fn configure(r: &mut Routes<'_>) {
+    r.get("/sessions/{id:[0-9]{1,18}}", "one session", session_page);
 }
 
 /// The session page.
@@ -51,7 +52,6 @@ pub struct SessionPage {
 }
 
 /// `GET /sessions/{id}` (digits only, so `/sessions/{id}.ics` is another route).
-#[get("/sessions/{id:[0-9]{1,18}}")]
 pub async fn session_page(ctx: PageCtx, id: web::Path<String>) -> AppResult<HttpResponse> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let index = ctx.state.schedule.get();
