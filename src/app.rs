@@ -169,9 +169,23 @@ impl Application {
         let sessions = Arc::new(crate::auth::gate::SessionGate::new(&settings.auth));
         sessions.reload(&db, options.clock.now()).await?;
         let login_limits = Arc::new(crate::auth::limits::LoginLimits::new(&settings.auth));
+        let oidc = match &settings.oidc {
+            Some(o) => Some(Arc::new(crate::auth::oidc::Oidc::new(
+                o.clone(),
+                &settings.public_link("/auth/oidc/callback"),
+                &settings.public_link("/"),
+            )?)),
+            None => None,
+        };
+        let mailer = match &settings.smtp {
+            Some(m) => Some(Arc::new(crate::auth::email_link::Mailer::new(m)?)),
+            None => None,
+        };
         let state = web::Data::new(AppState {
             sessions,
             login_limits,
+            oidc,
+            mailer,
             settings: settings.clone(),
             db: db.clone(),
             bbb,

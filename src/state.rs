@@ -65,6 +65,10 @@ pub struct AppState {
     pub sessions: Arc<crate::auth::gate::SessionGate>,
     /// Per-address login attempt limits (this instance).
     pub login_limits: Arc<crate::auth::limits::LoginLimits>,
+    /// The OpenID Connect provider, when `[oidc]` is configured.
+    pub oidc: Option<Arc<crate::auth::oidc::Oidc>>,
+    /// The mail server for login links, when `[smtp]` is configured.
+    pub mailer: Option<Arc<crate::auth::email_link::Mailer>>,
     /// Server states, health decisions and load.
     pub servers: Arc<ServerView>,
     /// The Prometheus series.

@@ -13,6 +13,8 @@ mod helpers;
 mod hostile;
 mod join;
 mod join_path;
+mod login_link;
+mod oidc;
 mod ops;
 mod pages;
 mod postgres;
