@@ -35,10 +35,10 @@ build() {
 }
 
 # wait_for FILE REGEX: prints the first match of REGEX in FILE (colour codes stripped), waiting
-# up to 30 s.
+# up to 30 s (WAIT_TICKS tenths of a second).
 wait_for() {
   local i m
-  for i in $(seq 300); do
+  for i in $(seq "${WAIT_TICKS:-300}"); do
     m=$(sed 's/\x1b\[[0-9;]*m//g' "$1" 2>/dev/null | grep -oE "$2" | head -1 || true)
     if [ -n "$m" ]; then echo "$m"; return 0; fi
     sleep 0.1
@@ -94,7 +94,8 @@ TOML
 # start_hallway CONFIG NAME: `hallway serve`; sets HW_URL (no trailing slash) and HW_PID.
 start_hallway() {
   local log="$WORK/hallway-$2.log"
-  "$HALLWAY" --config "$1" serve >"$log" 2>&1 &
+  # HW_WRAP: a command to run hallway under (benches/profile.sh: valgrind --tool=callgrind).
+  ${HW_WRAP:-} "$HALLWAY" --config "$1" serve >"$log" 2>&1 &
   HW_PID=$!; PIDS+=("$HW_PID")
   local port
   port=$(wait_for "$log" 'hallway is serving port=[0-9]+' | grep -oE '[0-9]+$')

@@ -113,11 +113,10 @@ async fn enter(
         expires: state.clock.now() + RETURN_LINK_LIFETIME,
     }
     .sign(&state.link_key);
-    let back = state.settings.public_link(&format!(
-        "/rooms/{}/return?{}",
-        room.slug,
-        serde_urlencoded::to_string([("t", ticket.as_str())]).unwrap_or_default()
-    ));
+    // The ticket is base64url and '.', which a query carries as it is.
+    let back = state
+        .settings
+        .public_link(&format!("/rooms/{}/return?t={ticket}", room.slug));
     let url = state
         .bbb
         .join_url(

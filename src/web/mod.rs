@@ -3,6 +3,7 @@
 pub mod error_layout;
 pub mod layout;
 pub mod page;
+pub mod page_cache;
 pub mod preview;
 pub mod redirect;
 pub mod render;
@@ -12,6 +13,9 @@ use actix_web::{get, route, web, HttpResponse};
 
 use crate::error::AppError;
 
+/// What HTML pages get when their handler set no `Cache-Control` (`app::page_cache_control`).
+pub const PAGE_CACHE_CONTROL: &str = "private, max-age=0";
+
 /// Request spans named by the matched route pattern (`/login/admin/{token}`), never by the raw
 /// path: admin-link tokens and other path secrets stay out of the logs, and span names stay
 /// low-cardinality.
@@ -19,15 +23,19 @@ pub struct RouteSpan;
 
 impl tracing_actix_web::RootSpanBuilder for RouteSpan {
     fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
-        let route = request
-            .match_pattern()
-            .unwrap_or_else(|| "(unmatched)".to_owned());
-        tracing::info_span!(
+        let span = tracing::info_span!(
             "http",
             method = %request.method(),
-            route = %route,
+            route = tracing::field::Empty,
             status = tracing::field::Empty
-        )
+        );
+        // Matching the route again costs a walk over the routes: only for a span that is
+        // recorded (request spans are off at the default `warn` level).
+        if !span.is_disabled() {
+            let route = request.match_pattern();
+            span.record("route", route.as_deref().unwrap_or("(unmatched)"));
+        }
+        span
     }
 
     fn on_request_end<B: actix_web::body::MessageBody>(
@@ -42,6 +50,9 @@ impl tracing_actix_web::RootSpanBuilder for RouteSpan {
 
 /// Registers every route of the portal: each feature registers its own.
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    // First: actix tries routes in order (a regex per pattern with a `{…}` segment), and the
+    // join is the one request that comes in storms. No other route matches its paths.
+    crate::rooms::handlers::configure(cfg);
     cfg.service(healthz)
         .service(static_file)
         .service(favicon)
@@ -52,7 +63,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::web::preview::configure(cfg);
     crate::schedule::admin::configure(cfg);
     crate::auth::handlers::configure(cfg);
-    crate::rooms::handlers::configure(cfg);
     crate::status::handlers::configure(cfg);
     cfg.default_service(web::to(not_found));
 }
