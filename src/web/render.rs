@@ -3,9 +3,9 @@
 //! Rendering failures become `AppError::Internal` (logged, generic error page), never a panic
 //! and never `.render().unwrap()`. A zone chosen with `?tz=` is remembered in a cookie here.
 
+use actix_web::body::MessageBody;
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::http::StatusCode;
-use actix_web::body::MessageBody;
 use actix_web::{HttpResponse, HttpResponseBuilder};
 use askama::Template;
 

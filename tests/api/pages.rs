@@ -561,8 +561,16 @@ async fn the_now_page_answers_its_own_etag_with_304_until_the_minute_changes() {
     app.import_sample_running_now().await;
     app.log_in_as_guest("Etta").await;
 
-    let first = app.client.get(format!("{}/", app.address)).send().await.unwrap();
-    let cache_control = first.headers()["cache-control"].to_str().unwrap().to_owned();
+    let first = app
+        .client
+        .get(format!("{}/", app.address))
+        .send()
+        .await
+        .unwrap();
+    let cache_control = first.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let etag = first.headers()["etag"].to_str().unwrap().to_owned();
     let page = first.text().await.unwrap();
     let (again, again_tag, again_body) = conditional_get(&app.client, &app, "/", Some(&etag)).await;
@@ -575,7 +583,10 @@ async fn the_now_page_answers_its_own_etag_with_304_until_the_minute_changes() {
     assert!(etag.starts_with("W/\""), "a weak validator: {etag}");
     assert_eq!(cache_control, "private, max-age=0");
     assert!(page.contains("Etta"));
-    assert_eq!((again, again_tag.as_str(), again_body.as_str()), (304, etag.as_str(), ""));
+    assert_eq!(
+        (again, again_tag.as_str(), again_body.as_str()),
+        (304, etag.as_str(), "")
+    );
     assert_eq!((other, other_body.as_str()), (200, page.as_str()));
     assert_eq!(next_minute, 200, "a new minute is a new page");
     assert_ne!(next_tag, etag);
@@ -623,7 +634,10 @@ async fn a_schedule_change_elsewhere_reaches_the_cached_now_page_at_the_next_ref
     assert_ne!(new_tag, etag);
     for page in [&after, &on_other] {
         let now = texts(page, "article.card.running .card-title");
-        assert!(now.contains(&"Renamed while people watch".to_owned()), "{now:?}");
+        assert!(
+            now.contains(&"Renamed while people watch".to_owned()),
+            "{now:?}"
+        );
         assert!(!now.contains(&title), "{now:?}");
     }
 }
@@ -645,10 +659,17 @@ async fn no_visitor_gets_a_now_page_cached_for_another_session_zone_or_role() {
     assert!(alice_page.contains("Alice Attendee"));
     assert_eq!(bob_status, 200, "Alice's validator is not Bob's page");
     assert!(bob_page.contains("Bob Bystander") && !bob_page.contains("Alice Attendee"));
-    assert_ne!(csrf_in(&alice_page), csrf_in(&bob_page), "each page has its own token");
+    assert_ne!(
+        csrf_in(&alice_page),
+        csrf_in(&bob_page),
+        "each page has its own token"
+    );
     assert!(!nobody.contains("Alice Attendee") && !nobody.contains("Bob Bystander"));
     assert!(texts(&nobody, "form.preview").is_empty());
-    assert!(!texts(&admin_page, "form.preview").is_empty(), "the admin's own box");
+    assert!(
+        !texts(&admin_page, "form.preview").is_empty(),
+        "the admin's own box"
+    );
     assert!(texts(&alice_page, "form.preview").is_empty());
     assert!(texts(&alice_kolkata, "header .zone")[0].contains("Asia/Kolkata"));
     assert!(!texts(&alice_page, "header .zone")[0].contains("Asia/Kolkata"));
@@ -664,7 +685,10 @@ async fn no_visitor_gets_a_now_page_cached_for_another_session_zone_or_role() {
     assert_eq!(r.status(), 303);
     let (status, _, after) = conditional_get(&alice, &app, "/", Some(&alice_tag)).await;
     assert_eq!(status, 200);
-    assert!(!after.contains("Alice Attendee"), "still logged in after guest mode went off");
+    assert!(
+        !after.contains("Alice Attendee"),
+        "still logged in after guest mode went off"
+    );
 }
 
 #[tokio::test]
@@ -686,6 +710,10 @@ async fn a_poll_within_the_minute_brings_new_counts_to_the_cached_now_page() {
             .expect("Hackroom 2 on the now page")
     };
     assert!(count(&before).contains("0 inside"), "{}", count(&before));
-    assert_eq!(count(&unpolled), count(&before), "counts come from the poll");
+    assert_eq!(
+        count(&unpolled),
+        count(&before),
+        "counts come from the poll"
+    );
     assert!(count(&after).contains("1 inside"), "{}", count(&after));
 }

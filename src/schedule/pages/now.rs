@@ -14,9 +14,9 @@ use serde::Deserialize;
 use super::common::{open_rooms, parse_at, Card, CardMaker, OpenRoom};
 use crate::error::AppResult;
 use crate::rooms::model::RoomKind;
+use crate::schedule::index::ScheduleIndex;
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
-use crate::schedule::index::ScheduleIndex;
 use crate::web::page_cache::{self, start_of_minute, unix_minute, PageCache, PageKey, Source};
 use crate::web::time::{self, Shown};
 
