@@ -3,7 +3,10 @@
 # deterministic even while other work loads the CPU, so it is the iteration metric for
 # making the HTTP paths cheaper (wall-clock numbers come from join.sh and now_page.sh).
 #
-#   benches/profile.sh join|now [COUNT]     # default 2000 requests; NO_BUILD=1 skips builds
+#   benches/profile.sh join|now|now-miss [COUNT]   # default 2000 requests; NO_BUILD=1 skips builds
+#
+# join: the warm join; now: GET / as one visitor (page cache hits); now-miss: GET /?at=… with
+# a new instant per request, so every request renders.
 #
 # Starts one `hallway bbb-sim` and `hallway serve` under `valgrind --tool=callgrind`, warms
 # up, zeroes the counters, sends COUNT requests over one keep-alive connection, dumps, and
@@ -25,7 +28,7 @@ slug = "hack1"
 name = "Hackroom 1"
 kind = "hack"
 server = "sim1"'
-if [ "$what" = now ]; then
+if [ "$what" != join ]; then
   for r in $(seq 20); do
     rooms+="
 [[rooms]]
@@ -37,7 +40,7 @@ schedule_rooms = [\"Room $r\"]"
   done
 fi
 write_config "$WORK/hallway.toml" "sqlite://$WORK/bench.db" "$SIM_URL" "$rooms"
-if [ "$what" = now ]; then
+if [ "$what" != join ]; then
   python3 benches/http/gen_schedule.py 1000 20 >"$WORK/schedule.xml"
   "$HALLWAY" --config "$WORK/hallway.toml" schedule import "$WORK/schedule.xml" | tail -1
 fi
@@ -49,8 +52,10 @@ if [ "$what" = join ]; then
   [ "$code" = 303 ] || { echo "warm-up join answered $code" >&2; exit 1; }
   curl -sfL -o /dev/null "$location"
   args=(POST /rooms/hack1/join "$count" 303 "$COOKIE" "$CSRF")
-else
+elif [ "$what" = now ]; then
   args=(GET / "$count" 200 "$COOKIE")
+else
+  args=(GET '/?at={at}' "$count" 200 "$COOKIE")
 fi
 python3 benches/http/requests.py "$HW_URL" "${args[0]}" "${args[1]}" 50 "${args[3]}" "${args[@]:4}"
 callgrind_control -z "$HW_PID" >/dev/null
