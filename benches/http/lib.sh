@@ -17,13 +17,17 @@ export RUST_LOG=${RUST_LOG:-warn,hallway::cli=info}
 WORK=$(mktemp -d)
 PIDS=()
 
+# load: the machine's load averages, printed at the start and end of every benchmark, because
+# other work on the cores moves hallway's numbers and, less, the ratios.
+load() { echo "load average (1/5/15 min): $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"; }
+
 cleanup() {
   local p
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -rf "$WORK"
 }
-trap cleanup EXIT
+trap 'load; cleanup' EXIT
 
 build() {
   if [ "${NO_BUILD:-}" != 1 ]; then
@@ -32,6 +36,7 @@ build() {
   fi
   for f in "$HALLWAY" "$BARE"; do [ -x "$f" ] || { echo "missing $f" >&2; exit 1; }; done
   command -v wrk >/dev/null || { echo "needs wrk (apt-get install -y wrk)" >&2; exit 1; }
+  load
 }
 
 # wait_for FILE REGEX: prints the first match of REGEX in FILE (colour codes stripped), waiting
