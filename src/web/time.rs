@@ -205,19 +205,24 @@ impl Writer {
         clock_of: &DateTime<Z>,
         page_day: NaiveDate,
     ) -> String {
-        if day_of.date_naive() != page_day {
-            let d = day_of.date_naive();
-            format!(
-                "{} {} {} {:02}:{:02}",
-                WEEKDAYS[d.weekday().num_days_from_monday() as usize],
-                d.day(),
-                MONTHS[d.month0() as usize],
-                clock_of.hour(),
-                clock_of.minute()
-            )
-        } else {
-            format!("{:02}:{:02}", clock_of.hour(), clock_of.minute())
+        let mut out = String::with_capacity(16);
+        let d = day_of.date_naive();
+        if d != page_day {
+            out.push_str(WEEKDAYS[d.weekday().num_days_from_monday() as usize]);
+            out.push(' ');
+            if d.day() >= 10 {
+                push2(&mut out, d.day());
+            } else {
+                out.push(char::from(b'0' + d.day() as u8));
+            }
+            out.push(' ');
+            out.push_str(MONTHS[d.month0() as usize]);
+            out.push(' ');
         }
+        push2(&mut out, clock_of.hour());
+        out.push(':');
+        push2(&mut out, clock_of.minute());
+        out
     }
 
     fn range_in<Z: chrono::TimeZone>(
@@ -315,18 +320,31 @@ pub fn utc_full(t: DateTime<Utc>) -> String {
 pub fn iso(t: DateTime<Utc>) -> String {
     if (0..=9999).contains(&t.year()) {
         // What the format below writes, without parsing a format string per call.
-        format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-            t.year(),
-            t.month(),
-            t.day(),
-            t.hour(),
-            t.minute(),
-            t.second()
-        )
+        let y = t.year() as u32;
+        let mut out = String::with_capacity(20);
+        push2(&mut out, y / 100);
+        push2(&mut out, y % 100);
+        for (sep, n) in [
+            ('-', t.month()),
+            ('-', t.day()),
+            ('T', t.hour()),
+            (':', t.minute()),
+            (':', t.second()),
+        ] {
+            out.push(sep);
+            push2(&mut out, n);
+        }
+        out.push('Z');
+        out
     } else {
         t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
     }
+}
+
+/// Appends `n` (< 100) as two digits.
+fn push2(out: &mut String, n: u32) {
+    out.push(char::from(b'0' + (n / 10 % 10) as u8));
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// Short English names, as chrono's `%a` and `%b` write them.
