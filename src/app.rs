@@ -23,9 +23,6 @@ use actix_web::middleware::{from_fn, Compress, DefaultHeaders, Next};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use secrecy::ExposeSecret;
-use tracing_actix_web::TracingLogger;
-
-use crate::web::RouteSpan;
 
 use crate::bbb::{BbbClient, Endpoint, Timeouts};
 use crate::clock::Clock;
@@ -248,7 +245,7 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(
                     crate::status::metrics::track_http,
                 ))
-                .wrap(TracingLogger::<RouteSpan>::new())
+                .wrap(from_fn(crate::web::request_span))
                 .app_data(state.clone())
                 .app_data(page_cache.clone())
                 .app_data(web::Data::new(metrics.clone()))

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::auth::guard::{join_decision, JoinAs};
 use crate::auth::user::SessionUser;
-use crate::bbb::{JoinRequest, Role};
+use crate::bbb::{JoinRequest, JoinStyle, Role};
 use crate::error::{AppError, AppResult};
 use crate::rooms::lifecycle::{self, password_for};
 use crate::rooms::meeting::MeetingTarget;
@@ -122,7 +122,10 @@ async fn enter(
         .join_url(
             endpoint,
             &JoinRequest {
-                password: Some(password_for(&record, &settings.secret, role)),
+                // Only a password-style join (before 2.4, or a version still to detect) needs
+                // it; a role join does not carry one.
+                password: (settings.version.map(|v| v.join_style()) != Some(JoinStyle::Role))
+                    .then(|| password_for(&record, &settings.secret, role)),
                 meeting_id: record.meeting_id.clone(),
                 full_name: user.name.clone(),
                 role,
