@@ -23,9 +23,6 @@ use actix_web::middleware::{from_fn, Compress, DefaultHeaders, Next};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use secrecy::ExposeSecret;
-use tracing_actix_web::TracingLogger;
-
-use crate::web::RouteSpan;
 
 use crate::bbb::{BbbClient, Endpoint, Timeouts};
 use crate::clock::Clock;
@@ -232,6 +229,8 @@ impl Application {
             i64::try_from(settings.auth.absolute.as_secs()).unwrap_or(i64::MAX),
         );
         let app_state = state.clone();
+        // One page cache per instance, shared by its workers.
+        let page_cache = web::Data::new(crate::web::page_cache::PageCache::default());
         let server = HttpServer::new(move || {
             App::new()
                 // Inside the session middleware: error pages get the visitor's full layout.
@@ -263,8 +262,9 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(
                     crate::status::metrics::track_http,
                 ))
-                .wrap(TracingLogger::<RouteSpan>::new())
+                .wrap(from_fn(crate::web::request_span))
                 .app_data(state.clone())
+                .app_data(page_cache.clone())
                 .app_data(web::Data::new(metrics.clone()))
                 .app_data(
                     web::FormConfig::default()
@@ -375,8 +375,7 @@ impl Application {
     }
 }
 
-/// What HTML pages get when their handler set no `Cache-Control`.
-pub const PAGE_CACHE_CONTROL: &str = "private, max-age=0";
+pub use crate::web::PAGE_CACHE_CONTROL;
 
 /// The one place that decides how pages are cached. Every HTML page depends on the visitor
 /// (session, zone cookie, CSRF token) or on the minute (now and next), so shared caches must

@@ -17,13 +17,17 @@ export RUST_LOG=${RUST_LOG:-warn,hallway::cli=info}
 WORK=$(mktemp -d)
 PIDS=()
 
+# load: the machine's load averages, printed at the start and end of every benchmark, because
+# other work on the cores moves hallway's numbers and, less, the ratios.
+load() { echo "load average (1/5/15 min): $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"; }
+
 cleanup() {
   local p
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -rf "$WORK"
 }
-trap cleanup EXIT
+trap 'load; cleanup' EXIT
 
 build() {
   if [ "${NO_BUILD:-}" != 1 ]; then
@@ -32,13 +36,14 @@ build() {
   fi
   for f in "$HALLWAY" "$BARE"; do [ -x "$f" ] || { echo "missing $f" >&2; exit 1; }; done
   command -v wrk >/dev/null || { echo "needs wrk (apt-get install -y wrk)" >&2; exit 1; }
+  load
 }
 
 # wait_for FILE REGEX: prints the first match of REGEX in FILE (colour codes stripped), waiting
-# up to 30 s.
+# up to 30 s (WAIT_TICKS tenths of a second).
 wait_for() {
   local i m
-  for i in $(seq 300); do
+  for i in $(seq "${WAIT_TICKS:-300}"); do
     m=$(sed 's/\x1b\[[0-9;]*m//g' "$1" 2>/dev/null | grep -oE "$2" | head -1 || true)
     if [ -n "$m" ]; then echo "$m"; return 0; fi
     sleep 0.1
@@ -94,7 +99,8 @@ TOML
 # start_hallway CONFIG NAME: `hallway serve`; sets HW_URL (no trailing slash) and HW_PID.
 start_hallway() {
   local log="$WORK/hallway-$2.log"
-  "$HALLWAY" --config "$1" serve >"$log" 2>&1 &
+  # HW_WRAP: a command to run hallway under (benches/profile.sh: valgrind --tool=callgrind).
+  ${HW_WRAP:-} "$HALLWAY" --config "$1" serve >"$log" 2>&1 &
   HW_PID=$!; PIDS+=("$HW_PID")
   local port
   port=$(wait_for "$log" 'hallway is serving port=[0-9]+' | grep -oE '[0-9]+$')

@@ -57,7 +57,7 @@ impl UserRole {
 }
 
 /// The logged-in user, as stored in the session.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SessionUser {
     /// Stable for a registered person (`p-…`, `oidc-…`), random for a guest; passed to BBB as
     /// `userID`, and the key under which an admin ends someone's sessions.

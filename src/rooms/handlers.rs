@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::auth::guard::{join_decision, JoinAs};
 use crate::auth::user::SessionUser;
-use crate::bbb::{JoinRequest, Role};
+use crate::bbb::{JoinRequest, JoinStyle, Role};
 use crate::error::{AppError, AppResult};
 use crate::rooms::lifecycle::{self, password_for};
 use crate::rooms::meeting::MeetingTarget;
@@ -118,17 +118,19 @@ async fn enter(
         expires: state.clock.now() + RETURN_LINK_LIFETIME,
     }
     .sign(&state.link_key);
-    let back = state.settings.public_link(&format!(
-        "/rooms/{}/return?{}",
-        room.slug,
-        serde_urlencoded::to_string([("t", ticket.as_str())]).unwrap_or_default()
-    ));
+    // The ticket is base64url and '.', which a query carries as it is.
+    let back = state
+        .settings
+        .public_link(&format!("/rooms/{}/return?t={ticket}", room.slug));
     let url = state
         .bbb
         .join_url(
             endpoint,
             &JoinRequest {
-                password: Some(password_for(&record, &settings.secret, role)),
+                // Only a password-style join (before 2.4, or a version still to detect) needs
+                // it; a role join does not carry one.
+                password: (settings.version.map(|v| v.join_style()) != Some(JoinStyle::Role))
+                    .then(|| password_for(&record, &settings.secret, role)),
                 meeting_id: record.meeting_id.clone(),
                 full_name: user.name.clone(),
                 role,

@@ -142,6 +142,10 @@ mod tests {
         };
         let token = t.sign(&key);
         assert_eq!(ReturnTicket::verify(&token, &key, now), Some(t.clone()));
+        // A query carries it as it is (the join handler does not encode it).
+        assert!(token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)));
         // Another key (another deployment) does not accept it.
         let other = LinkKey::new(Some(&SecretString::from("o".repeat(40))));
         assert_eq!(ReturnTicket::verify(&token, &other, now), None);

@@ -11,7 +11,7 @@ use crate::auth::user::SessionUser;
 pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The admin's "preview as of" box: pages show the schedule as at a chosen instant.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct PreviewBox {
     /// True while a preview time is set.
     pub active: bool,
@@ -21,8 +21,9 @@ pub struct PreviewBox {
     pub input: String,
 }
 
-/// Header and navigation data of every page.
-#[derive(Clone, Debug)]
+/// Header and navigation data of every page. Comparable and hashable: it is part of the key
+/// of a cached page (`web::page_cache`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Layout {
     /// Conference name.
     pub site_name: String,

@@ -3,43 +3,55 @@
 pub mod error_layout;
 pub mod layout;
 pub mod page;
+pub mod page_cache;
 pub mod preview;
 pub mod redirect;
 pub mod render;
 pub mod routes;
 pub mod time;
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
+use tracing::Instrument;
 
 use crate::error::AppError;
 use crate::web::routes::{RouteInfo, Routes};
 
-/// Request spans named by the matched route pattern (`/login/admin/{token}`), never by the raw
-/// path: admin-link tokens and other path secrets stay out of the logs, and span names stay
-/// low-cardinality.
-pub struct RouteSpan;
+/// What HTML pages get when their handler set no `Cache-Control` (`app::page_cache_control`).
+pub const PAGE_CACHE_CONTROL: &str = "private, max-age=0";
 
-impl tracing_actix_web::RootSpanBuilder for RouteSpan {
-    fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
-        let route = request
-            .match_pattern()
-            .unwrap_or_else(|| "(unmatched)".to_owned());
-        tracing::info_span!(
-            "http",
-            method = %request.method(),
-            route = %route,
-            status = tracing::field::Empty
-        )
+/// Middleware: one `http` span per request, named by the matched route pattern
+/// (`/login/admin/{token}`), never by the raw path: admin-link tokens and other path secrets
+/// stay out of the logs, and span names stay low-cardinality. The handler runs inside it and
+/// the span records the status.
+///
+/// Written here instead of tracing-actix-web's `TracingLogger`, which also generates a random
+/// request id per request (a `getrandom` system call, on the join path too) that nothing
+/// reads. Matching the route again costs a walk over the routes, so it happens only for a span
+/// that is recorded (request spans are off at the default `warn` level).
+pub async fn request_span(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let span = tracing::info_span!(
+        "http",
+        method = %req.method(),
+        route = tracing::field::Empty,
+        status = tracing::field::Empty
+    );
+    if !span.is_disabled() {
+        let route = req.match_pattern();
+        span.record("route", route.as_deref().unwrap_or("(unmatched)"));
     }
-
-    fn on_request_end<B: actix_web::body::MessageBody>(
-        span: tracing::Span,
-        outcome: &Result<actix_web::dev::ServiceResponse<B>, actix_web::Error>,
-    ) {
-        if let Ok(response) = outcome {
-            span.record("status", response.status().as_u16());
-        }
-    }
+    let outcome = next.call(req).instrument(span.clone()).await;
+    let status = match &outcome {
+        Ok(res) => res.status(),
+        Err(e) => e.as_response_error().status_code(),
+    };
+    span.record("status", status.as_u16());
+    outcome
 }
 
 /// Registers every route of the portal: each feature registers its own, through [`Routes`].
@@ -56,6 +68,9 @@ pub fn route_table() -> Vec<RouteInfo> {
 }
 
 fn register(r: &mut Routes<'_>) {
+    // First: actix tries routes in order (a regex per pattern with a `{…}` segment), and the
+    // join is the one request that comes in storms. No other route matches its paths.
+    crate::rooms::handlers::configure(r);
     r.get_head(
         "/healthz",
         "liveness: HTTP and the database answer",
@@ -70,7 +85,6 @@ fn register(r: &mut Routes<'_>) {
     crate::web::preview::configure(r);
     crate::schedule::admin::configure(r);
     crate::auth::handlers::configure(r);
-    crate::rooms::handlers::configure(r);
     crate::status::handlers::configure(r);
     r.default("no such page: 404", not_found);
 }

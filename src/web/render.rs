@@ -3,9 +3,10 @@
 //! Rendering failures become `AppError::Internal` (logged, generic error page), never a panic
 //! and never `.render().unwrap()`. A zone chosen with `?tz=` is remembered in a cookie here.
 
+use actix_web::body::MessageBody;
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::http::StatusCode;
-use actix_web::HttpResponse;
+use actix_web::{HttpResponse, HttpResponseBuilder};
 use askama::Template;
 
 use crate::error::AppResult;
@@ -23,9 +24,19 @@ pub fn page_with_status<T: Template>(
     page: &T,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let body = page.render()?;
+    Ok(html(ctx, status, page.render()?))
+}
+
+/// An HTML response of already rendered bytes (`web::page_cache` serves its pages here).
+pub fn html(ctx: &PageCtx, status: StatusCode, body: impl MessageBody + 'static) -> HttpResponse {
     let mut resp = HttpResponse::build(status);
     resp.content_type("text/html; charset=utf-8");
+    zone_cookie(ctx, &mut resp);
+    resp.body(body)
+}
+
+/// Remembers a zone chosen with `?tz=` in a cookie.
+pub fn zone_cookie(ctx: &PageCtx, resp: &mut HttpResponseBuilder) {
     if ctx.zone.source == ZoneSource::Query {
         resp.cookie(
             Cookie::build(TZ_COOKIE, ctx.zone.name())
@@ -35,7 +46,6 @@ pub fn page_with_status<T: Template>(
                 .finish(),
         );
     }
-    Ok(resp.body(body))
 }
 
 /// A 303 redirect to a local path.

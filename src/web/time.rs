@@ -10,7 +10,7 @@
 //! when the visitor's zone is UTC, and with the date whenever an instant falls on another day
 //! than the page's own.
 
-use chrono::{DateTime, NaiveDate, Offset, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Offset, Timelike, Utc};
 use chrono_tz::{OffsetName, Tz};
 
 /// Name of the cookie remembering the visitor's zone.
@@ -197,50 +197,67 @@ impl Writer {
         t.with_timezone(&self.tz).date_naive()
     }
 
-    fn one<Z: chrono::TimeZone>(t: &DateTime<Z>, page_day: NaiveDate, always: bool) -> String
-    where
-        Z::Offset: std::fmt::Display,
-    {
-        if always || t.date_naive() != page_day {
-            t.format("%a %-d %b %H:%M").to_string()
-        } else {
-            t.format("%H:%M").to_string()
+    /// "07:00", or "Wed 16 Sep 07:00" when `day_of` falls on another day than `page_day`; the
+    /// date is `day_of`'s, the clock `clock_of`'s (they differ for a range's end, see
+    /// [`Writer::range`]).
+    fn one<Z: chrono::TimeZone>(
+        day_of: &DateTime<Z>,
+        clock_of: &DateTime<Z>,
+        page_day: NaiveDate,
+    ) -> String {
+        let mut out = String::with_capacity(16);
+        let d = day_of.date_naive();
+        if d != page_day {
+            out.push_str(WEEKDAYS[d.weekday().num_days_from_monday() as usize]);
+            out.push(' ');
+            if d.day() >= 10 {
+                push2(&mut out, d.day());
+            } else {
+                out.push(char::from(b'0' + d.day() as u8));
+            }
+            out.push(' ');
+            out.push_str(MONTHS[d.month0() as usize]);
+            out.push(' ');
         }
+        push2(&mut out, clock_of.hour());
+        out.push(':');
+        push2(&mut out, clock_of.minute());
+        out
     }
 
     fn range_in<Z: chrono::TimeZone>(
         s: &DateTime<Z>,
-        e: &DateTime<Z>,
+        e_day: &DateTime<Z>,
+        e_clock: &DateTime<Z>,
         page_day: NaiveDate,
         zone: &str,
-    ) -> String
-    where
-        Z::Offset: std::fmt::Display,
-    {
-        let start = Self::one(s, page_day, false);
-        let end = Self::one(e, s.date_naive(), false);
+    ) -> String {
+        let start = Self::one(s, s, page_day);
+        let end = Self::one(e_day, e_clock, s.date_naive());
         format!("{start}–{end} {zone}")
     }
 
     /// "07:00–07:45 UTC" and "01:00–01:45 MDT" (with "Wed 16 Sep " where the day differs).
     pub fn range(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> Shown {
-        // A session that ends exactly at midnight ends on its own day, not the next.
-        let end_shown = if end > start {
+        // A session that ends exactly at midnight ends on its own day, not the next: the end's
+        // date is a second early's, its clock the real one.
+        let end_day = if end > start {
             end - chrono::Duration::seconds(1)
         } else {
             end
         };
-        let utc = fix_end_minute(
-            Self::range_in(&start, &end_shown, self.day_utc, "UTC"),
-            end_shown,
-            end,
-            &Utc,
-        );
+        let utc = Self::range_in(&start, &end_day, &end, self.day_utc, "UTC");
         let local = (!self.utc_only).then(|| {
             let ls = start.with_timezone(&self.tz);
-            let le = end_shown.with_timezone(&self.tz);
-            let s = Self::range_in(&ls, &le, self.day_local, &abbreviation(self.tz, end));
-            fix_end_minute(s, end_shown, end, &self.tz)
+            let le_day = end_day.with_timezone(&self.tz);
+            let le = end.with_timezone(&self.tz);
+            Self::range_in(
+                &ls,
+                &le_day,
+                &le,
+                self.day_local,
+                &abbreviation(self.tz, end),
+            )
         });
         Shown {
             utc,
@@ -251,11 +268,12 @@ impl Writer {
 
     /// "07:00 UTC" and "09:00 CEST" (with the date where the day differs).
     pub fn at(&self, t: DateTime<Utc>) -> Shown {
-        let utc = format!("{} UTC", Self::one(&t, self.day_utc, false));
+        let utc = format!("{} UTC", Self::one(&t, &t, self.day_utc));
         let local = (!self.utc_only).then(|| {
+            let lt = t.with_timezone(&self.tz);
             format!(
                 "{} {}",
-                Self::one(&t.with_timezone(&self.tz), self.day_local, false),
+                Self::one(&lt, &lt, self.day_local),
                 abbreviation(self.tz, t)
             )
         });
@@ -273,28 +291,6 @@ impl Writer {
             local: (!self.utc_only).then(|| local_full(t, self.tz)),
             iso: iso(t),
         }
-    }
-}
-
-/// The range text was written with the end one second early (so midnight stays on the
-/// session's day); put the real end minute back.
-fn fix_end_minute<Z: chrono::TimeZone>(
-    text: String,
-    shown: DateTime<Utc>,
-    real: DateTime<Utc>,
-    tz: &Z,
-) -> String
-where
-    Z::Offset: std::fmt::Display,
-{
-    if shown == real {
-        return text;
-    }
-    let wrong = shown.with_timezone(tz).format("%H:%M").to_string();
-    let right = real.with_timezone(tz).format("%H:%M").to_string();
-    match text.rfind(&wrong) {
-        Some(i) => format!("{}{}{}", &text[..i], right, &text[i + wrong.len()..]),
-        None => text,
     }
 }
 
@@ -322,8 +318,40 @@ pub fn utc_full(t: DateTime<Utc>) -> String {
 
 /// RFC 3339 for `<time datetime>`.
 pub fn iso(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    if (0..=9999).contains(&t.year()) {
+        // What the format below writes, without parsing a format string per call.
+        let y = t.year() as u32;
+        let mut out = String::with_capacity(20);
+        push2(&mut out, y / 100);
+        push2(&mut out, y % 100);
+        for (sep, n) in [
+            ('-', t.month()),
+            ('-', t.day()),
+            ('T', t.hour()),
+            (':', t.minute()),
+            (':', t.second()),
+        ] {
+            out.push(sep);
+            push2(&mut out, n);
+        }
+        out.push('Z');
+        out
+    } else {
+        t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    }
 }
+
+/// Appends `n` (< 100) as two digits.
+fn push2(out: &mut String, n: u32) {
+    out.push(char::from(b'0' + (n / 10 % 10) as u8));
+    out.push(char::from(b'0' + (n % 10) as u8));
+}
+
+/// Short English names, as chrono's `%a` and `%b` write them.
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 #[cfg(test)]
 mod tests {
@@ -365,6 +393,29 @@ mod tests {
         );
         let z = ZoneChoice::resolve(None, Some("Nowhere"), vienna);
         assert_eq!(z.rejected.map(|r| r.1), Some(RejectedFrom::Cookie));
+    }
+
+    #[test]
+    fn hand_written_formats_write_what_chronos_format_strings_write() {
+        let zones: Vec<Tz> = ["UTC", "America/Denver", "Asia/Kolkata", "Pacific/Chatham"]
+            .iter()
+            .map(|z| z.parse().unwrap())
+            .collect();
+        let page = NaiveDate::from_ymd_opt(2026, 9, 15).unwrap();
+        let mut t = Utc.with_ymd_and_hms(2025, 12, 31, 23, 59, 59).unwrap();
+        while t.year() < 2028 {
+            assert_eq!(iso(t), t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+            for tz in &zones {
+                let l = t.with_timezone(tz);
+                let expected = if l.date_naive() == page {
+                    l.format("%H:%M").to_string()
+                } else {
+                    l.format("%a %-d %b %H:%M").to_string()
+                };
+                assert_eq!(Writer::one(&l, &l, page), expected, "{t} in {tz}");
+            }
+            t += chrono::Duration::seconds(26_183);
+        }
     }
 
     #[test]

@@ -533,3 +533,187 @@ async fn schedule_rooms_without_a_video_room_and_hackrooms_have_pages_too() {
         "no now/next for a room without sessions"
     );
 }
+
+/// GET `path` with `If-None-Match: etag` (when given): status, the `ETag` answered, the body.
+async fn conditional_get(
+    client: &reqwest::Client,
+    app: &TestApp,
+    path: &str,
+    etag: Option<&str>,
+) -> (u16, String, String) {
+    let mut req = client.get(format!("{}{path}", app.address));
+    if let Some(tag) = etag {
+        req = req.header("If-None-Match", tag);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let tag = r
+        .headers()
+        .get("etag")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, tag, r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_now_page_answers_its_own_etag_with_304_until_the_minute_changes() {
+    let app = spawn_app().await;
+    app.import_sample_running_now().await;
+    app.log_in_as_guest("Etta").await;
+
+    let first = app
+        .client
+        .get(format!("{}/", app.address))
+        .send()
+        .await
+        .unwrap();
+    let cache_control = first.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let page = first.text().await.unwrap();
+    let (again, again_tag, again_body) = conditional_get(&app.client, &app, "/", Some(&etag)).await;
+    let (other, _, other_body) =
+        conditional_get(&app.client, &app, "/", Some("W/\"not-this-page\"")).await;
+    app.clock.advance(chrono::Duration::minutes(1));
+    let (next_minute, next_tag, next_body) =
+        conditional_get(&app.client, &app, "/", Some(&etag)).await;
+
+    assert!(etag.starts_with("W/\""), "a weak validator: {etag}");
+    assert_eq!(cache_control, "private, max-age=0");
+    assert!(page.contains("Etta"));
+    assert_eq!(
+        (again, again_tag.as_str(), again_body.as_str()),
+        (304, etag.as_str(), "")
+    );
+    assert_eq!((other, other_body.as_str()), (200, page.as_str()));
+    assert_eq!(next_minute, 200, "a new minute is a new page");
+    assert_ne!(next_tag, etag);
+    assert_eq!(texts(&next_body, "h1"), ["Now: Mon 14 Sep 2026, 12:01 UTC"]);
+}
+
+#[tokio::test]
+async fn a_schedule_change_elsewhere_reaches_the_cached_now_page_at_the_next_refresh() {
+    let app = spawn_app().await;
+    app.import_sample_running_now().await;
+    let other = app.another_instance().await;
+    let (_, before) = app.get("/").await;
+    let running = texts(&before, "article.card.running .card-title");
+    let title = running.first().expect("a running session").clone();
+    let (_, etag, _) = conditional_get(&app.client, &app, "/", None).await;
+
+    // An import beside the running instances (the CLI, an admin on another instance): it
+    // writes the database and bumps the schedule topic.
+    let bytes = std::fs::read(crate::helpers::sample_schedule_path()).unwrap();
+    let opts = hallway::schedule::import::ImportOptions::default();
+    let (mut parsed, format) =
+        hallway::schedule::import::parse_schedule(&bytes, "sample", &opts).unwrap();
+    hallway::schedule::import::shift_to_now(&mut parsed, app.clock.now());
+    for s in parsed.sessions.iter_mut().filter(|s| s.title == title) {
+        s.title = "Renamed while people watch".into();
+    }
+    hallway::schedule::import::store_parsed(&app.db, parsed, format, "renamed", false, None)
+        .await
+        .unwrap();
+    app.refresh().await;
+    other.state.refresh_once().await.unwrap();
+
+    let (status, new_tag, after) = conditional_get(&app.client, &app, "/", Some(&etag)).await;
+    let on_other = app
+        .client
+        .get(format!("{}/", other.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
+    assert_eq!(status, 200, "the old validator no longer matches");
+    assert_ne!(new_tag, etag);
+    for page in [&after, &on_other] {
+        let now = texts(page, "article.card.running .card-title");
+        assert!(
+            now.contains(&"Renamed while people watch".to_owned()),
+            "{now:?}"
+        );
+        assert!(!now.contains(&title), "{now:?}");
+    }
+}
+
+#[tokio::test]
+async fn no_visitor_gets_a_now_page_cached_for_another_session_zone_or_role() {
+    let app = spawn_app().await;
+    app.import_sample_running_now().await;
+    let alice = crate::helpers::guest_client(&app.address, "Alice Attendee").await;
+    let bob = crate::helpers::guest_client(&app.address, "Bob Bystander").await;
+    app.log_in_as_admin().await;
+
+    let (_, alice_tag, alice_page) = conditional_get(&alice, &app, "/", None).await;
+    let (bob_status, _, bob_page) = conditional_get(&bob, &app, "/", Some(&alice_tag)).await;
+    let (_, _, nobody) = conditional_get(&anonymous(), &app, "/", Some(&alice_tag)).await;
+    let (_, _, admin_page) = conditional_get(&app.client, &app, "/", Some(&alice_tag)).await;
+    let (_, _, alice_kolkata) = conditional_get(&alice, &app, "/?tz=Asia/Kolkata", None).await;
+
+    assert!(alice_page.contains("Alice Attendee"));
+    assert_eq!(bob_status, 200, "Alice's validator is not Bob's page");
+    assert!(bob_page.contains("Bob Bystander") && !bob_page.contains("Alice Attendee"));
+    assert_ne!(
+        csrf_in(&alice_page),
+        csrf_in(&bob_page),
+        "each page has its own token"
+    );
+    assert!(!nobody.contains("Alice Attendee") && !nobody.contains("Bob Bystander"));
+    assert!(texts(&nobody, "form.preview").is_empty());
+    assert!(
+        !texts(&admin_page, "form.preview").is_empty(),
+        "the admin's own box"
+    );
+    assert!(texts(&alice_page, "form.preview").is_empty());
+    assert!(texts(&alice_kolkata, "header .zone")[0].contains("Asia/Kolkata"));
+    assert!(!texts(&alice_page, "header .zone")[0].contains("Asia/Kolkata"));
+
+    // Guest mode off ends the guests' sessions: Alice's cached page is not hers any more.
+    let users = app.get("/admin/users").await.1;
+    let r = app
+        .post_form(
+            "/admin/guest-mode",
+            &[("csrf", &csrf_in(&users)), ("mode", "off")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let (status, _, after) = conditional_get(&alice, &app, "/", Some(&alice_tag)).await;
+    assert_eq!(status, 200);
+    assert!(
+        !after.contains("Alice Attendee"),
+        "still logged in after guest mode went off"
+    );
+}
+
+#[tokio::test]
+async fn a_poll_within_the_minute_brings_new_counts_to_the_cached_now_page() {
+    let app = spawn_app().await;
+    app.import_sample().await;
+    app.log_in_as_guest("Counted").await;
+    app.poller.poll_once().await;
+    let (_, before) = app.get("/").await;
+    enter(&app, "hack2").await;
+    let (_, unpolled) = app.get("/").await;
+    app.poller.poll_once().await;
+    let (_, after) = app.get("/").await;
+
+    let count = |page: &str| {
+        texts(page, ".open-rooms li")
+            .into_iter()
+            .find(|t| t.contains("Hackroom 2"))
+            .expect("Hackroom 2 on the now page")
+    };
+    assert!(count(&before).contains("0 inside"), "{}", count(&before));
+    assert_eq!(
+        count(&unpolled),
+        count(&before),
+        "counts come from the poll"
+    );
+    assert!(count(&after).contains("1 inside"), "{}", count(&after));
+}

@@ -2,21 +2,23 @@
 //! it is) and what comes next; between days, when the conference resumes; after the last
 //! session, a closing note. Earlier/later links move the page by an hour (`?at=`).
 //!
-//! It reads only the in-memory schedule index (a binary search per room), so it stays cheap
+//! It reads only the in-memory schedule index (a binary search per room), and a visitor's
+//! reloads within a minute are answered from the page cache (or with a 304), so it stays cheap
 //! with a thousand sessions.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
 use super::common::{open_rooms, parse_at, Card, CardMaker, OpenRoom};
 use crate::error::AppResult;
 use crate::rooms::model::RoomKind;
+use crate::schedule::index::ScheduleIndex;
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
-use crate::web::render;
 use crate::web::routes::Routes;
+use crate::web::page_cache::{self, start_of_minute, unix_minute, PageCache, PageKey, Source};
 use crate::web::time::{self, Shown};
 
 /// How far ahead a room's next session still counts as "next" rather than "later".
@@ -77,10 +79,45 @@ pub struct NowQuery {
 }
 
 /// `GET /`: what is on now and next.
-pub async fn now_page(ctx: PageCtx, q: web::Query<NowQuery>) -> AppResult<HttpResponse> {
+///
+/// Served through the per-minute page cache (`web::page_cache`): everything the page shows
+/// is decided as at the start of the real minute (the page's "now", the progress, the join
+/// states), so its content is a function of the visitor's layout, the minute (or the `?at=`
+/// instant) and the schedule index and poll snapshot it reads, which is the cache key.
+/// Schedules are written in minutes, so a join window opens on the same minute here as in the
+/// join handler's own check, which always uses the real clock.
+pub async fn now_page(
+    req: HttpRequest,
+    mut ctx: PageCtx,
+    q: web::Query<NowQuery>,
+    cache: web::Data<PageCache>,
+) -> AppResult<HttpResponse> {
     let at = parse_at(q.at.as_deref())?.unwrap_or(ctx.shown_now);
+    let time_travel = at != ctx.real_now;
+    ctx.real_now = start_of_minute(ctx.real_now);
+    let at = if time_travel { at } else { ctx.real_now };
     let index = ctx.state.schedule.get();
-    let maker = CardMaker::new(&ctx, &index, at, at);
+    let snapshot = ctx.state.status.latest();
+    let key = PageKey {
+        page: "now",
+        layout: ctx.layout.clone(),
+        at,
+        minute: unix_minute(ctx.real_now),
+        flags: u64::from(time_travel),
+        sources: vec![Some(Source::of(&index)), snapshot.as_ref().map(Source::of)],
+    };
+    page_cache::respond(&req, &ctx, &cache, key, || {
+        render_page(&ctx, &index, at, time_travel)
+    })
+}
+
+fn render_page(
+    ctx: &PageCtx,
+    index: &ScheduleIndex,
+    at: DateTime<Utc>,
+    time_travel: bool,
+) -> AppResult<String> {
+    let maker = CardMaker::new(ctx, index, at, at);
     let mut rooms = Vec::new();
     for g in index.rooms() {
         let (running, next) = index.now_and_next(g, at);
@@ -113,7 +150,7 @@ pub async fn now_page(ctx: PageCtx, q: web::Query<NowQuery>) -> AppResult<HttpRe
     }
     let page = NowPage {
         at: maker.times().full(at),
-        time_travel: at != ctx.real_now,
+        time_travel,
         earlier: time::iso(at - STEP),
         later: time::iso(at + STEP),
         rooms,
@@ -121,8 +158,8 @@ pub async fn now_page(ctx: PageCtx, q: web::Query<NowQuery>) -> AppResult<HttpRe
         resumes,
         next,
         next_at,
-        hackrooms: open_rooms(&ctx, RoomKind::Hack, maker.times()),
+        hackrooms: open_rooms(ctx, RoomKind::Hack, maker.times()),
         layout: ctx.layout.clone(),
     };
-    render::page(&ctx, &page)
+    Ok(page.render()?)
 }
