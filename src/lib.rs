@@ -7,6 +7,8 @@
 
 /// Building and running the portal (`Application::build`).
 pub mod app;
+/// The personal agenda: stars, `/agenda`, the calendar feed and its join links.
+pub mod agenda;
 /// Authentication: guest login, admin links, the session cookie.
 pub mod auth;
 /// The BigBlueButton API (the `hallway-bbb` crate), re-exported under its old name so that

@@ -56,6 +56,8 @@ pub struct Layout {
     pub path: String,
     /// Asset version.
     pub version: &'static str,
+    /// The visitor's agenda stars and the "starts in 3 minutes: join" banner.
+    pub agenda: crate::agenda::stars::AgendaBox,
 }
 
 impl Layout {
@@ -78,6 +80,7 @@ impl Layout {
             here: "/".into(),
             path: "/".into(),
             version: ASSET_VERSION,
+            agenda: Default::default(),
         }
     }
 
@@ -98,6 +101,8 @@ impl Layout {
             "search"
         } else if p.starts_with("/rooms") {
             "rooms"
+        } else if p.starts_with("/agenda") {
+            "agenda"
         } else {
             ""
         }

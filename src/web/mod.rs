@@ -71,6 +71,7 @@ fn register(r: &mut Routes<'_>) {
     crate::schedule::admin::configure(r);
     crate::auth::handlers::configure(r);
     crate::rooms::handlers::configure(r);
+    crate::agenda::handlers::configure(r);
     crate::status::handlers::configure(r);
     r.default("no such page: 404", not_found);
 }
