@@ -5,10 +5,10 @@
 
 #![forbid(unsafe_code)]
 
-/// Building and running the portal (`Application::build`).
-pub mod app;
 /// The personal agenda: stars, `/agenda`, the calendar feed and its join links.
 pub mod agenda;
+/// Building and running the portal (`Application::build`).
+pub mod app;
 /// Authentication: guest login, admin links, the session cookie.
 pub mod auth;
 /// The BigBlueButton API (the `hallway-bbb` crate), re-exported under its old name so that

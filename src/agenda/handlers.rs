@@ -157,7 +157,9 @@ pub struct AgendaPage {
 }
 
 /// Pairs of `sessions` (sorted by start) that overlap in time.
-pub fn overlapping<'s>(sessions: &[&'s StoredSession]) -> Vec<(&'s StoredSession, &'s StoredSession)> {
+pub fn overlapping<'s>(
+    sessions: &[&'s StoredSession],
+) -> Vec<(&'s StoredSession, &'s StoredSession)> {
     let mut out = Vec::new();
     for (i, a) in sessions.iter().enumerate() {
         for b in sessions[i + 1..].iter().take_while(|b| b.start < a.end) {
@@ -177,7 +179,7 @@ pub async fn agenda_page(ctx: PageCtx) -> AppResult<HttpResponse> {
         let fresh = stars::sync_from_db(state, &ctx.session, u).await?;
         if fresh != layout.agenda.stars {
             layout.agenda =
-                stars::AgendaBox::of(&ctx.session, state, user.as_ref(), ctx.real_now, true);
+                stars::layout_box(&ctx.session, state, user.as_ref(), ctx.real_now, true);
         }
     }
     let index = state.schedule.get();

@@ -115,7 +115,10 @@ mod tests {
         let key = LinkKey::new(None);
         let link = join_link(&key, &feed, 42);
         let parsed = JoinLink::parse(&link).expect("parses");
-        assert_eq!((parsed.feed_id, parsed.session_id), (feed.feed_id.as_str(), 42));
+        assert_eq!(
+            (parsed.feed_id, parsed.session_id),
+            (feed.feed_id.as_str(), 42)
+        );
         assert!(parsed.made_for(&key, &feed));
         assert!(!parsed.made_for(&key, &other), "another feed");
         assert!(!parsed.made_for(&LinkKey::new(None), &feed), "another key");

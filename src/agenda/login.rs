@@ -41,4 +41,3 @@ pub async fn after_login(
     }
     Ok(tidy(store::stars(db, &user.id).await?))
 }
-

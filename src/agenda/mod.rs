@@ -9,5 +9,6 @@
 pub mod handlers;
 pub mod links;
 pub mod login;
+pub mod marks;
 pub mod stars;
 pub mod store;

@@ -18,7 +18,9 @@ pub async fn stars(db: &Db, user_id: &str) -> Result<Vec<i64>, sqlx::Error> {
     .bind(MAX_STARS as i64)
     .fetch_all(db.pool())
     .await?;
-    rows.iter().map(|r| r.try_get::<i64, _>("session_id")).collect()
+    rows.iter()
+        .map(|r| r.try_get::<i64, _>("session_id"))
+        .collect()
 }
 
 /// Stars `session_ids` for `user_id` (already starred ones stay as they are).

@@ -57,7 +57,7 @@ pub struct Layout {
     /// Asset version.
     pub version: &'static str,
     /// The visitor's agenda stars and the "starts in 3 minutes: join" banner.
-    pub agenda: crate::agenda::stars::AgendaBox,
+    pub agenda: crate::agenda::marks::AgendaBox,
 }
 
 impl Layout {

@@ -97,7 +97,7 @@ impl FromRequest for PageCtx {
             });
             // Stars come from the cookie (no query); the now page, which is the same for
             // everyone, gets no banner.
-            let agenda = crate::agenda::stars::AgendaBox::of(
+            let agenda = crate::agenda::stars::layout_box(
                 &session,
                 &state,
                 user.as_ref(),

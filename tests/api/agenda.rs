@@ -57,7 +57,9 @@ fn overlapping_pair_and_a_loner(
     let loner = all
         .iter()
         .find(|c| {
-            c.id != a.id && c.id != b.id && (c.end <= a.start.min(b.start) || c.start >= a.end.max(b.end))
+            c.id != a.id
+                && c.id != b.id
+                && (c.end <= a.start.min(b.start) || c.start >= a.end.max(b.end))
         })
         .expect("a session at another time");
     (a.clone(), b.clone(), loner.clone())
@@ -76,9 +78,16 @@ async fn a_guest_stars_a_session_sees_it_marked_and_on_the_agenda_and_unstars_it
     let r = star(&b, s.id, "star").await;
 
     assert_eq!(r.status(), 303);
-    assert_eq!(r.headers()["location"], format!("/sessions/{}", s.id).as_str());
+    assert_eq!(
+        r.headers()["location"],
+        format!("/sessions/{}", s.id).as_str()
+    );
     let page = b.page(&format!("/sessions/{}", s.id)).await;
-    assert_eq!(texts(&page, "button.star.on").len(), 1, "starred on its page");
+    assert_eq!(
+        texts(&page, "button.star.on").len(),
+        1,
+        "starred on its page"
+    );
     let day = s.start.format("%Y-%m-%d");
     let schedule = b.page(&format!("/schedule?day={day}")).await;
     assert_eq!(
@@ -87,7 +96,10 @@ async fn a_guest_stars_a_session_sees_it_marked_and_on_the_agenda_and_unstars_it
         "and on the schedule, once"
     );
     assert_eq!(agenda_titles(&b).await, vec![s.title.clone()]);
-    assert!(b.page("/agenda").await.contains("kept in this browser only"));
+    assert!(b
+        .page("/agenda")
+        .await
+        .contains("kept in this browser only"));
 
     assert_eq!(star(&b, s.id, "unstar").await.status(), 303);
     assert!(agenda_titles(&b).await.is_empty());
@@ -98,7 +110,11 @@ async fn a_guest_stars_a_session_sees_it_marked_and_on_the_agenda_and_unstars_it
     let forged = b
         .post(
             "/agenda/star",
-            &[("csrf", "forged"), ("session", &s.id.to_string()), ("action", "star")],
+            &[
+                ("csrf", "forged"),
+                ("session", &s.id.to_string()),
+                ("action", "star"),
+            ],
         )
         .await;
     assert_eq!(forged.status(), 403);
@@ -116,7 +132,10 @@ async fn an_attendees_stars_follow_them_to_another_device_and_stars_made_before_
     // Starred anonymously, then logged in: the star goes with the login.
     assert_eq!(star(&laptop, s[0].id, "star").await.status(), 303);
     assert_eq!(
-        laptop.code_login("att@example.org", "att-code-1").await.status(),
+        laptop
+            .code_login("att@example.org", "att-code-1")
+            .await
+            .status(),
         303
     );
     assert_eq!(star(&laptop, s[1].id, "star").await.status(), 303);
@@ -125,11 +144,18 @@ async fn an_attendees_stars_follow_them_to_another_device_and_stars_made_before_
 
     let phone = Browser::new(&app);
     assert_eq!(
-        phone.code_login("att@example.org", "att-code-1").await.status(),
+        phone
+            .code_login("att@example.org", "att-code-1")
+            .await
+            .status(),
         303
     );
 
-    assert_eq!(agenda_titles(&phone).await, mine, "the stars are in the account");
+    assert_eq!(
+        agenda_titles(&phone).await,
+        mine,
+        "the stars are in the account"
+    );
     let page = phone.page(&format!("/sessions/{}", s[1].id)).await;
     assert_eq!(texts(&page, "button.star.on").len(), 1);
     // Unstarred on the phone: gone on the laptop's agenda too.
@@ -137,7 +163,10 @@ async fn an_attendees_stars_follow_them_to_another_device_and_stars_made_before_
     assert_eq!(agenda_titles(&laptop).await, vec![s[1].title.clone()]);
     // Another account logging in on the same browser does not inherit them.
     assert_eq!(
-        laptop.code_login("ada@example.org", "ada-code-1").await.status(),
+        laptop
+            .code_login("ada@example.org", "ada-code-1")
+            .await
+            .status(),
         303
     );
     assert!(agenda_titles(&laptop).await.is_empty());
@@ -166,10 +195,20 @@ async fn the_agenda_shows_its_sessions_in_the_visitors_zone_and_warns_about_over
             assert!(shown.ends_with(abbreviation), "{zone}: {shown}");
         }
         let headings = texts(&page, ".day-heading");
-        let first_day = starts[0].with_timezone(&tz).format("%A %-d %B %Y").to_string();
-        assert_eq!(headings[0], first_day, "{zone}: days are the visitor's days");
+        let first_day = starts[0]
+            .with_timezone(&tz)
+            .format("%A %-d %B %Y")
+            .to_string();
+        assert_eq!(
+            headings[0], first_day,
+            "{zone}: days are the visitor's days"
+        );
         let overlaps = texts(&page, ".overlaps li");
-        assert_eq!(overlaps.len(), 1, "{zone}: exactly the one pair: {overlaps:?}");
+        assert_eq!(
+            overlaps.len(),
+            1,
+            "{zone}: exactly the one pair: {overlaps:?}"
+        );
         assert!(
             overlaps[0].contains(&a.title) && overlaps[0].contains(&b.title),
             "{overlaps:?}"
@@ -245,7 +284,10 @@ async fn the_feed_parses_with_utc_times_session_links_and_an_attendees_join_link
 
     let url = feed_of(&b, "att@example.org", "att-code-1", &[s[0].id, s[1].id]).await;
 
-    assert!(url.starts_with(&app.state.settings.public_link("/agenda/")), "{url}");
+    assert!(
+        url.starts_with(&app.state.settings.public_link("/agenda/")),
+        "{url}"
+    );
     assert!(url.ends_with(".ics"));
     let (status, ics) = fetch(&app, &url).await;
     assert_eq!(status, 200, "no login needed: the token is the credential");
@@ -259,16 +301,32 @@ async fn the_feed_parses_with_utc_times_session_links_and_an_attendees_join_link
         assert!(e.property_value("DTEND").unwrap().ends_with('Z'));
         assert_eq!(
             e.property_value("URL"),
-            Some(app.state.settings.public_link(&format!("/sessions/{}", s.id)).as_str())
+            Some(
+                app.state
+                    .settings
+                    .public_link(&format!("/sessions/{}", s.id))
+                    .as_str()
+            )
         );
         let link = join_link(e).expect("an attendee's event carries a join link");
         assert!(e.get_description().unwrap().contains(&link));
     }
-    assert_ne!(join_link(&evs[0]), join_link(&evs[1]), "one link per session");
+    assert_ne!(
+        join_link(&evs[0]),
+        join_link(&evs[1]),
+        "one link per session"
+    );
     // A token one character off is no feed.
     let mut wrong = url.clone();
     let last = wrong.len() - 5;
-    wrong.replace_range(last..last + 1, if &url[last..last + 1] == "A" { "B" } else { "A" });
+    wrong.replace_range(
+        last..last + 1,
+        if &url[last..last + 1] == "A" {
+            "B"
+        } else {
+            "A"
+        },
+    );
     assert_eq!(fetch(&app, &wrong).await.0, 404);
 }
 
@@ -286,7 +344,11 @@ async fn a_join_link_joins_its_session_as_viewer_only_inside_its_window_and_no_o
         .cloned()
         .expect("a session runs in refereed");
     let later = index
-        .in_room_between("refereed", now + Duration::hours(2), now + Duration::hours(6))
+        .in_room_between(
+            "refereed",
+            now + Duration::hours(2),
+            now + Duration::hours(6),
+        )
         .into_iter()
         .find(|s| s.start > now + Duration::hours(2))
         .cloned()
@@ -309,7 +371,11 @@ async fn a_join_link_joins_its_session_as_viewer_only_inside_its_window_and_no_o
     let confirm = holder.page(&now_link).await;
     assert!(confirm.contains("as Al Attendee"), "{confirm}");
     assert_eq!(attrs(&confirm, "form button.join", "class").len(), 1);
-    assert_eq!(app.sims[0].calls("join"), 0, "opening the link joins nobody");
+    assert_eq!(
+        app.sims[0].calls("join"),
+        0,
+        "opening the link joins nobody"
+    );
     let r = holder.submit(&now_link, &[]).await;
     assert_eq!(r.status(), 303);
     let location = r.headers()["location"].to_str().unwrap().to_owned();
@@ -322,7 +388,10 @@ async fn a_join_link_joins_its_session_as_viewer_only_inside_its_window_and_no_o
         .collect();
     assert_eq!(roles, ["VIEWER"]);
     let bbb = reqwest::get(&location).await.unwrap().text().await.unwrap();
-    assert!(bbb.contains(&format!("You are in Refereed Track: {}", running.title)), "{bbb}");
+    assert!(
+        bbb.contains(&format!("You are in Refereed Track: {}", running.title)),
+        "{bbb}"
+    );
     assert!(bbb.contains("as Al Attendee (VIEWER)"), "{bbb}");
     // It logged nobody in.
     assert_eq!(holder.get("/admin/status").await.status(), 303);
@@ -339,7 +408,10 @@ async fn a_join_link_joins_its_session_as_viewer_only_inside_its_window_and_no_o
     assert_eq!(holder.submit(&forged, &[]).await.status(), 404);
     let r = holder.submit(&later_link, &[]).await;
     assert_eq!(r.status(), 303);
-    assert!(r.headers()["location"].to_str().unwrap().contains("role=VIEWER"));
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("role=VIEWER"));
     // And once the window has closed after the session, the link is refused again.
     app.clock
         .set(later.end + app.state.join_window.grace + Duration::minutes(1));
@@ -397,7 +469,10 @@ async fn staff_feeds_carry_no_join_links_and_an_attendee_made_staff_loses_theirs
     let r = holder.submit(&link, &[]).await;
     assert_eq!(r.status(), 303);
     let location = r.headers()["location"].to_str().unwrap();
-    assert!(location.starts_with("/login?next="), "staff log in instead: {location}");
+    assert!(
+        location.starts_with("/login?next="),
+        "staff log in instead: {location}"
+    );
     assert_eq!(app.sims.iter().map(|s| s.calls("join")).sum::<u64>(), 0);
     assert!(!fetch(&app, &feed).await.1.contains("/agenda/join/"));
 }
@@ -436,7 +511,10 @@ async fn a_starred_session_about_to_start_shows_a_join_banner_but_not_on_the_now
     let b = Browser::new(&app);
     assert_eq!(b.guest("Gwen Guest").await.status(), 303);
     assert_eq!(star(&b, s.id, "star").await.status(), 303);
-    assert!(texts(&b.page("/schedule").await, ".agenda-soon").is_empty(), "not yet");
+    assert!(
+        texts(&b.page("/schedule").await, ".agenda-soon").is_empty(),
+        "not yet"
+    );
 
     app.clock.set(s.start - Duration::minutes(3));
 
@@ -451,5 +529,8 @@ async fn a_starred_session_about_to_start_shows_a_join_banner_but_not_on_the_now
         let form = attrs(&page, ".agenda-soon form", "action");
         assert!(form[0].starts_with("/rooms/"), "{form:?}");
     }
-    assert!(texts(&b.page("/").await, ".agenda-soon").is_empty(), "the now page is the same for everyone");
+    assert!(
+        texts(&b.page("/").await, ".agenda-soon").is_empty(),
+        "the now page is the same for everyone"
+    );
 }

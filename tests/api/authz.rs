@@ -286,7 +286,11 @@ fn rows() -> Vec<Row> {
         post(
             "/agenda/star",
             "/agenda/star",
-            &[("session", "{session}"), ("action", "star"), ("next", "/agenda")],
+            &[
+                ("session", "{session}"),
+                ("action", "star"),
+                ("next", "/agenda"),
+            ],
             all(E::To("/agenda")),
         ),
         // The feed token is the credential: whoever has it reads the feed, logged in or not.
@@ -299,7 +303,12 @@ fn rows() -> Vec<Row> {
         // The attendee's join link to the running session: a confirm page, then in as VIEWER
         // on the attendee's behalf, whoever holds it.
         get("/agenda/join/{link}", "/agenda/join/{join-link}", all(OK)),
-        post("/agenda/join/{link}", "/agenda/join/{join-link}", &[], all(V)),
+        post(
+            "/agenda/join/{link}",
+            "/agenda/join/{join-link}",
+            &[],
+            all(V),
+        ),
         get(
             "/agenda/join/{link}",
             "/agenda/join/0123456789abcdef.1.00",
@@ -725,7 +734,14 @@ async fn the_menu_links_exactly_what_each_visitor_may_open() {
         let page = b.page("/").await;
         seen.push((*who, texts(&page, "header nav a")));
     }
-    let public = ["Now", "Schedule", "Tracks", "Speakers", "Hackrooms", "My agenda"];
+    let public = [
+        "Now",
+        "Schedule",
+        "Tracks",
+        "Speakers",
+        "Hackrooms",
+        "My agenda",
+    ];
     let with = |extra: &[&'static str]| {
         public
             .iter()
