@@ -534,3 +534,46 @@ async fn a_starred_session_about_to_start_shows_a_join_banner_but_not_on_the_now
         "the now page is the same for everyone"
     );
 }
+
+#[tokio::test]
+async fn on_postgresql_two_instances_share_an_accounts_stars_feed_and_join_links() {
+    let Some(db) = crate::postgres::throwaway_database().await else {
+        return;
+    };
+    let one = crate::helpers::spawn_app_on(Some(db.url.clone())).await;
+    let two = crate::helpers::spawn_app_on(Some(db.url.clone())).await;
+    one.import_sample_running_now().await;
+    two.refresh().await;
+    import_people(&one, PEOPLE);
+    let s = first_sessions(&one, 2);
+    let laptop = Browser::new(&one);
+    assert_eq!(star(&laptop, s[0].id, "star").await.status(), 303);
+    let url = feed_of(&laptop, "att@example.org", "att-code-1", &[s[1].id]).await;
+
+    let phone = Browser::new(&two);
+    assert_eq!(
+        phone
+            .code_login("att@example.org", "att-code-1")
+            .await
+            .status(),
+        303
+    );
+
+    assert_eq!(
+        agenda_titles(&phone).await,
+        vec![s[0].title.clone(), s[1].title.clone()]
+    );
+    let (status, ics) = fetch(&two, &url).await;
+    assert_eq!(status, 200, "the feed works on every instance");
+    let links: Vec<String> = events(&ics).iter().filter_map(join_link).collect();
+    assert_eq!(links.len(), 2);
+    let r = Browser::new(&two).submit(&links[0], &[]).await;
+    assert_eq!(r.status(), 303);
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("role=VIEWER"));
+    // A new feed made on one revokes the old one on two.
+    assert_eq!(laptop.submit("/agenda/feed", &[]).await.status(), 303);
+    assert_eq!(fetch(&two, &url).await.0, 404);
+}
