@@ -412,7 +412,13 @@ pub async fn join_confirm(ctx: PageCtx, link: web::Path<String>) -> AppResult<Ht
         open,
         note,
     };
-    render::page(&ctx, &page)
+    let mut response = render::page(&ctx, &page)?;
+    // The link is a credential: the Join click must not carry it to BBB as a referrer.
+    response.headers_mut().insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("no-referrer"),
+    );
+    Ok(response)
 }
 
 /// `POST /agenda/join/{link}`: into the link's session as its owner, with the role access

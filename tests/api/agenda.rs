@@ -368,7 +368,9 @@ async fn a_join_link_joins_its_session_as_viewer_only_inside_its_window_and_no_o
 
     // Someone who is not logged in opens the link from their calendar: a page, nothing more.
     let holder = Browser::new(&app);
-    let confirm = holder.page(&now_link).await;
+    let opened = holder.get(&now_link).await;
+    assert_eq!(opened.headers()["referrer-policy"], "no-referrer");
+    let confirm = opened.text().await.unwrap();
     assert!(confirm.contains("as Al Attendee"), "{confirm}");
     assert_eq!(attrs(&confirm, "form button.join", "class").len(), 1);
     assert_eq!(
