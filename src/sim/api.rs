@@ -255,7 +255,7 @@ fn handle_call(
     sim: &Shared,
     wrong_secret: bool,
 ) -> HttpResponse {
-    if !CALLS.contains(&call) {
+    if !CALLS.contains(&call) && !super::recordings::CALLS.contains(&call) {
         return failed("unsupportedRequest", "This request is not supported.");
     }
     let is_post = req.method() == actix_web::http::Method::POST;
@@ -355,7 +355,9 @@ fn handle_call(
     match call {
         "create" => create(sim, &params),
         "join" => join(sim, req, &params),
-        "getRecordings" => xml(render::no_recordings()),
+        "getRecordings" | "publishRecordings" | "deleteRecordings" => {
+            xml(super::recordings::answer(sim, call, &params.0))
+        }
         "getMeetings" => {
             let st = sim.lock();
             xml(render::meetings(st.meetings.values()))

@@ -226,6 +226,33 @@ fn rows() -> Vec<Row> {
             all(F),
         ),
         post("/logout", "/logout", &[], all(E::To("/"))).fresh(),
+        // OpenID Connect and e-mailed links are not configured here (tests/api/oidc.rs and
+        // tests/api/login_link.rs run them against a real provider and mail server): their
+        // routes answer 404; a link that does not exist is refused for everyone.
+        post(
+            "/auth/oidc/login",
+            "/auth/oidc/login",
+            &[("next", "/")],
+            all(NF),
+        ),
+        get(
+            "/auth/oidc/callback",
+            "/auth/oidc/callback?code=c&state=s",
+            all(NF),
+        ),
+        post(
+            "/login/link",
+            "/login/link",
+            &[("email", "nobody-{who}@example.org")],
+            all(NF),
+        ),
+        get("/login/link/{token}", "/login/link/not-a-token", all(F)),
+        post(
+            "/login/link/{token}",
+            "/login/link/not-a-token",
+            &[],
+            all(F),
+        ),
         // Accounts: admins only.
         get("/admin/users", "/admin/users", admin(OK)),
         post(
