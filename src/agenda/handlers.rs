@@ -251,12 +251,16 @@ pub async fn new_feed(post: Posted<Empty>) -> AppResult<HttpResponse> {
     Ok(see_other("/agenda#calendar"))
 }
 
-/// The account a feed belongs to, as it is now (its roles may have changed since the feed
-/// was made); `None` when it is no longer registered.
+/// The account a feed belongs to, as it is now: from the registration list (its roles may
+/// have changed since the feed was made), else as it last logged in (an OpenID Connect
+/// account's role comes from the provider at each login); `None` when it is known to neither.
 async fn owner(state: &AppState, user_id: &str) -> AppResult<Option<SessionUser>> {
-    Ok(crate::auth::store::person_by_id(&state.db, user_id)
+    if let Some(p) = crate::auth::store::person_by_id(&state.db, user_id).await? {
+        return Ok(Some(people::session_user(&p)));
+    }
+    Ok(crate::auth::store::latest_login(&state.db, user_id)
         .await?
-        .map(|p| people::session_user(&p)))
+        .map(|(name, role)| SessionUser::new(user_id, name, role)))
 }
 
 /// `GET /agenda/{token}.ics`: the starred sessions of the token's owner, with personal join

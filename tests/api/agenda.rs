@@ -579,3 +579,57 @@ async fn on_postgresql_two_instances_share_an_accounts_stars_feed_and_join_links
     assert_eq!(laptop.submit("/agenda/feed", &[]).await.status(), 303);
     assert_eq!(fetch(&two, &url).await.0, 404);
 }
+
+#[tokio::test]
+async fn an_account_known_only_from_its_logins_gets_join_links_with_the_role_it_last_logged_in_with(
+) {
+    // An OpenID Connect account that is not on the registration list: hallway knows it from its
+    // sessions only (as `TypedSession::log_in` stores them).
+    let app = spawn_app().await;
+    app.import_sample_running_now().await;
+    let s = first_sessions(&app, 1).remove(0);
+    let login = |role, at: i64| {
+        let (db, now) = (app.db.clone(), app.clock.now());
+        async move {
+            hallway::auth::store::insert_session(
+                &db,
+                &hallway::auth::store::hash(&format!("sid-{at}")),
+                "oidc-0123456789abcdef0123",
+                "Olga Oidc",
+                role,
+                now + Duration::seconds(at),
+                now + Duration::hours(12),
+            )
+            .await
+        }
+    };
+    login(hallway::auth::user::UserRole::Attendee, 0)
+        .await
+        .unwrap();
+    let (feed, token) = hallway::agenda::links::new_feed("oidc-0123456789abcdef0123");
+    hallway::agenda::store::replace_feed(&app.db, &feed, app.clock.now())
+        .await
+        .unwrap();
+    hallway::agenda::store::star(&app.db, &feed.user_id, &[s.id], app.clock.now())
+        .await
+        .unwrap();
+    let url = format!("/agenda/{token}.ics");
+
+    let link = join_link(&events(&fetch(&app, &url).await.1)[0]).expect("a join link");
+    let r = Browser::new(&app).submit(&link, &[]).await;
+    assert_eq!(r.status(), 303);
+    let location = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.contains("role=VIEWER"), "{location}");
+    assert!(location.contains("fullName=Olga+Oidc"), "{location}");
+
+    // The provider made them staff at their next login: no more links.
+    login(hallway::auth::user::UserRole::Staff, 60)
+        .await
+        .unwrap();
+    assert!(!fetch(&app, &url).await.1.contains("/agenda/join/"));
+    let r = Browser::new(&app).submit(&link, &[]).await;
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .starts_with("/login?next="));
+}
