@@ -5,6 +5,8 @@
 
 #![forbid(unsafe_code)]
 
+/// The personal agenda: stars, `/agenda`, the calendar feed and its join links.
+pub mod agenda;
 /// Building and running the portal (`Application::build`).
 pub mod app;
 /// Authentication: guest login, admin links, the session cookie.

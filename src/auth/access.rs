@@ -16,6 +16,12 @@
 //! | schedule, guests, users| login     | denied                   | denied    | denied                         | denied    | allowed   |
 //! | servers (drain, move)  | login     | denied                   | denied    | denied                         | denied    | allowed   |
 //! | unpublished recordings | login     | denied                   | denied    | denied                         | allowed   | allowed   |
+//! | keep a calendar feed   | login     | login (guest), allowed   | allowed   | allowed                        | allowed   | allowed   |
+//! | agenda join link       | —         | —, viewer in the window  | viewer, in the window | viewer, in the window  | login     | login     |
+//!
+//! The agenda join link is the one principal that is not the visitor: whoever holds the link
+//! acts for the link's owner (the user asked about), in that one session only, always as a
+//! viewer, and never for staff or admins (who log in and join as themselves).
 //!
 //! A track moderator is a person whose `tracks` name the running session's track; a speaker is
 //! a registered person whose `speaker_of` names the session's guid or one of its persons exactly
@@ -69,6 +75,16 @@ pub enum Action<'a> {
     ManageServers,
     /// See recordings BBB has not published (yet) in session and room lists.
     ViewUnpublishedRecordings,
+    /// Keep a personal calendar feed (`/agenda/<token>.ics`): registered accounts only.
+    KeepCalendarFeed,
+    /// The holder of a personal agenda join link enters the one session it names, on behalf
+    /// of the link's owner (the user asked about).
+    JoinWithAgendaLink {
+        /// The session's room.
+        room: &'a Room,
+        /// The session.
+        session: Slot<'a>,
+    },
 }
 
 /// What the visitor is allowed.
@@ -152,6 +168,30 @@ pub fn decide(
                 Ok(Allowed::Yes)
             } else {
                 Err(Denied::AdminOnly)
+            }
+        }
+        Action::KeepCalendarFeed => {
+            if user.is_some_and(|u| u.role != UserRole::Guest) {
+                Ok(Allowed::Yes)
+            } else {
+                Err(Denied::LoginRequired)
+            }
+        }
+        Action::JoinWithAgendaLink { room, session } => {
+            if !holds_agenda_links(user) {
+                // Staff and admins log in and join as themselves (as moderators).
+                Err(Denied::LoginRequired)
+            } else if room.kind == RoomKind::Private {
+                Err(Denied::PrivateRoom {
+                    room: room.name.clone(),
+                })
+            } else if window.is_open(session.start, session.end, now) {
+                Ok(Allowed::Join(Role::Viewer))
+            } else {
+                Err(Denied::RoomClosed {
+                    room: room.name.clone(),
+                    opens_at: (session.end > now).then(|| window.opens_at(session.start)),
+                })
             }
         }
         Action::EndMeeting { room } => match (role, room.kind) {
@@ -246,6 +286,12 @@ pub fn offers_open_room(user: Option<&SessionUser>, room: &Room, now: DateTime<U
             ),
             Ok(_) | Err(Denied::LoginRequired)
         )
+}
+
+/// Whether `user`'s calendar feed carries personal join links: registered accounts below
+/// staff (guests have no feed; staff and admins join from their own login, as moderators).
+pub fn holds_agenda_links(user: Option<&SessionUser>) -> bool {
+    user.is_some_and(|u| u.role != UserRole::Guest && !u.role.is_privileged())
 }
 
 /// Whether navigation should link the staff pages.
@@ -574,6 +620,65 @@ mod tests {
             ),
             closed(None)
         );
+    }
+
+    #[test]
+    fn an_agenda_link_lets_its_holder_in_as_viewer_only_in_the_window_and_never_for_staff() {
+        let talk = Slot {
+            start: t(10, 0),
+            end: t(10, 45),
+            ..Slot::default()
+        };
+        let w = JoinWindow::default();
+        let session = room(RoomKind::Session);
+        let link = |who: Who, at| {
+            decide(
+                person(who).as_ref(),
+                Action::JoinWithAgendaLink {
+                    room: &session,
+                    session: talk,
+                },
+                w,
+                at,
+            )
+        };
+        for who in [Who::Attendee, Who::Moderator, Who::TrackMod, Who::Speaker] {
+            assert_eq!(
+                link(who, t(10, 5)),
+                Ok(Allowed::Join(Role::Viewer)),
+                "{who:?}"
+            );
+            assert_eq!(
+                link(who, t(8, 0)),
+                Err(Denied::RoomClosed {
+                    room: "Room R".into(),
+                    opens_at: Some(t(9, 50))
+                }),
+                "{who:?}"
+            );
+            assert!(link(who, t(10, 45)).is_err(), "{who:?} after the end");
+        }
+        for who in [Who::Anon, Who::Guest, Who::Staff, Who::Admin] {
+            assert_eq!(link(who, t(10, 5)), Err(Denied::LoginRequired), "{who:?}");
+        }
+        let private = room(RoomKind::Private);
+        assert!(matches!(
+            decide(
+                person(Who::Attendee).as_ref(),
+                Action::JoinWithAgendaLink {
+                    room: &private,
+                    session: talk
+                },
+                w,
+                t(10, 5)
+            ),
+            Err(Denied::PrivateRoom { .. })
+        ));
+        let feed = |who| decide(person(who).as_ref(), Action::KeepCalendarFeed, w, t(1, 0));
+        assert_eq!(feed(Who::Anon), Err(Denied::LoginRequired));
+        assert_eq!(feed(Who::Guest), Err(Denied::LoginRequired));
+        assert_eq!(feed(Who::Attendee), Ok(Allowed::Yes));
+        assert_eq!(feed(Who::Staff), Ok(Allowed::Yes));
     }
 
     #[test]

@@ -777,6 +777,8 @@ pub async fn end_sessions(id: web::Path<String>, post: Posted<Empty>) -> AppResu
     check(&ctx, Action::ManageUsers)?;
     let state = &ctx.state;
     let n = store::revoke_user_sessions(&state.db, &id, &actor(&ctx), state.clock.now()).await?;
+    // Their calendar feed and its personal join links end with their sessions.
+    crate::agenda::store::delete_feed(&state.db, &id).await?;
     state
         .sessions
         .reload_revoked(&state.db, state.clock.now())

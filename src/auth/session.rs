@@ -7,6 +7,11 @@
 //! ending someone's sessions revoke it there, and every instance's [`SessionGate`] (memory,
 //! refreshed through the change mechanism) refuses the id from then on, so a copied cookie
 //! stops working. A cookie that does not decrypt counts as no session at all.
+//!
+//! It also keeps the visitor's agenda stars (the only copy for anonymous visitors and guests,
+//! a copy of the database's for registered accounts: see `agenda::stars`) and, for one page
+//! view, a just-made calendar feed token. A login carries the stars of an anonymous or guest
+//! browser over into the account (`agenda::login::after_login`).
 
 use actix_session::{Session, SessionExt};
 use actix_web::dev::Payload;
@@ -25,6 +30,8 @@ use crate::state::AppState;
 
 const AUTH_KEY: &str = "auth";
 const CSRF_KEY: &str = "csrf";
+const STARS_KEY: &str = "agenda_stars";
+const NEW_FEED_KEY: &str = "agenda_new_feed";
 
 /// Typed access to the session cookie, already checked against the session gate.
 pub struct TypedSession {
@@ -74,6 +81,11 @@ impl TypedSession {
             // Switching accounts ends the previous session.
             self.end(state, &old.sid).await?;
         }
+        // Stars gathered anonymously or as a guest go with the login; another account's do not.
+        let carried = match &self.record {
+            Some(old) if old.user.role != crate::auth::user::UserRole::Guest => Vec::new(),
+            _ => self.stars(),
+        };
         let sid = random_token(32);
         let limits = state.sessions.limits(user.role);
         store::insert_session(
@@ -86,8 +98,10 @@ impl TypedSession {
             now + limits.absolute,
         )
         .await?;
+        let stars = crate::agenda::login::after_login(&state.db, user, carried, now).await?;
         self.session.renew();
         self.session.remove(CSRF_KEY);
+        self.set_stars(&stars)?;
         self.session
             .insert(
                 AUTH_KEY,
@@ -99,6 +113,36 @@ impl TypedSession {
                 },
             )
             .map_err(|e| AppError::Internal(anyhow::anyhow!("storing the session: {e}")))
+    }
+
+    /// The agenda stars kept in the cookie (session ids).
+    pub fn stars(&self) -> Vec<i64> {
+        self.session
+            .get::<Vec<i64>>(STARS_KEY)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// Replaces the agenda stars kept in the cookie.
+    pub fn set_stars(&self, stars: &[i64]) -> Result<(), AppError> {
+        self.session
+            .insert(STARS_KEY, stars)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("storing the stars: {e}")))
+    }
+
+    /// Keeps a just-made calendar feed token until the next [`Self::take_new_feed_token`].
+    pub fn put_new_feed_token(&self, token: &str) -> Result<(), AppError> {
+        self.session
+            .insert(NEW_FEED_KEY, token)
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("storing the feed token: {e}")))
+    }
+
+    /// The just-made calendar feed token, once.
+    pub fn take_new_feed_token(&self) -> Option<String> {
+        self.session
+            .remove_as::<String>(NEW_FEED_KEY)
+            .and_then(Result::ok)
     }
 
     async fn end(&self, state: &AppState, sid: &str) -> Result<(), AppError> {

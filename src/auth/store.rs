@@ -125,6 +125,32 @@ pub async fn revoke_session(
     Ok(done.rows_affected() == 1)
 }
 
+/// The name and role `user_id` had at their latest login, revoked or not: how an account that
+/// is not on the registration list (an OpenID Connect login) is known between its visits
+/// (the agenda's join links act for it).
+pub async fn latest_login(
+    db: &Db,
+    user_id: &str,
+) -> Result<Option<(String, UserRole)>, sqlx::Error> {
+    let row = sqlx::query(
+        "select name, role from auth_sessions where user_id = $1 \
+         order by created_at desc limit 1",
+    )
+    .bind(user_id)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|r| {
+        let name: String = r.try_get("name")?;
+        let role: String = r.try_get("role")?;
+        Ok(UserRole::ALL
+            .into_iter()
+            .find(|x| x.as_str() == role)
+            .map(|role| (name, role)))
+    })
+    .transpose()
+    .map(Option::flatten)
+}
+
 /// Ends every live session of `user_id`, with an audit entry; returns how many.
 pub async fn revoke_user_sessions(
     db: &Db,

@@ -52,8 +52,9 @@ pub async fn join(join: JoinAs) -> AppResult<HttpResponse> {
 }
 
 /// What a visitor is let in with: makes the meeting live, checks the room's cap for viewers,
-/// and signs the join URL.
-async fn enter(
+/// and signs the join URL. `user` is who BBB sees (the logged-in visitor, or the owner of an
+/// agenda join link); `role` is what `auth::access` granted.
+pub async fn enter(
     ctx: &PageCtx,
     room: &Room,
     target: &MeetingTarget,

@@ -51,6 +51,17 @@ impl LinkKey {
         m.update(payload);
         m
     }
+
+    /// The HMAC-SHA256 tag of `payload`, for other signed links (the agenda's join links);
+    /// callers put a purpose prefix in `payload` so no two kinds of link share a message.
+    pub fn tag(&self, payload: &[u8]) -> Vec<u8> {
+        self.mac(payload).finalize().into_bytes().to_vec()
+    }
+
+    /// Whether `tag` is the tag of `payload` (compared in constant time).
+    pub fn verify_tag(&self, payload: &[u8], tag: &[u8]) -> bool {
+        self.mac(payload).verify_slice(tag).is_ok()
+    }
 }
 
 /// What a return link says.

@@ -53,8 +53,9 @@ pub fn configure(r: &mut Routes<'_>) {
         );
 }
 
-/// The schedule snapshot and what the exports say about the conference.
-fn export_data(state: &AppState) -> (ExportMeta, Arc<ScheduleIndex>) {
+/// The schedule snapshot and what the exports say about the conference (also the personal
+/// agenda feed's).
+pub fn export_data(state: &AppState) -> (ExportMeta, Arc<ScheduleIndex>) {
     let conference = state.conference();
     let info = conference.info;
     let index = state.schedule.get();
@@ -114,7 +115,8 @@ fn cacheable(req: &HttpRequest, content_type: &str, body: Vec<u8>) -> HttpRespon
 
 const XML: &str = "application/xml; charset=utf-8";
 const JSON: &str = "application/json";
-const ICS: &str = "text/calendar; charset=utf-8";
+/// The content type of the calendars.
+pub const ICS: &str = "text/calendar; charset=utf-8";
 
 fn json_bytes(v: &impl serde::Serialize) -> AppResult<Vec<u8>> {
     serde_json::to_vec(v).map_err(|e| AppError::Internal(e.into()))

@@ -57,6 +57,20 @@ pub fn calendar<'s>(
     location: impl Fn(&StoredSession) -> String,
     dtstamp: DateTime<Utc>,
 ) -> String {
+    calendar_with(meta, name, sessions, location, |_| None, dtstamp)
+}
+
+/// [`calendar`], where `join` may give a session a personal join link (the agenda feed): it is
+/// added to the DESCRIPTION and as an RFC 7986 `CONFERENCE` property, which calendar apps show
+/// as a "join" button.
+pub fn calendar_with<'s>(
+    meta: &ExportMeta,
+    name: &str,
+    sessions: impl IntoIterator<Item = &'s StoredSession>,
+    location: impl Fn(&StoredSession) -> String,
+    join: impl Fn(&StoredSession) -> Option<String>,
+    dtstamp: DateTime<Utc>,
+) -> String {
     let name = one_line(&without_emails(name));
     let mut cal = Calendar::empty();
     cal.append_property(Property::new("VERSION", "2.0"))
@@ -92,6 +106,12 @@ pub fn calendar<'s>(
             description.push_str("\n\n");
         }
         description.push_str(&url);
+        let join = join(s);
+        if let Some(link) = &join {
+            description.push_str(&format!(
+                "\n\nJoin the video room (as a viewer, while it is open): {link}"
+            ));
+        }
         let mut event = icalendar::Event::new();
         event
             .uid(&uid(meta, s))
@@ -104,6 +124,15 @@ pub fn calendar<'s>(
             .url(&url);
         if let Some(track) = s.track.as_deref().map(one_line).filter(|t| !t.is_empty()) {
             event.categories([track]);
+        }
+        if let Some(link) = join {
+            event.append_property(
+                Property::new("CONFERENCE", link)
+                    .add_parameter("VALUE", "URI")
+                    .add_parameter("FEATURE", "VIDEO")
+                    .add_parameter("LABEL", "Join the video room")
+                    .done(),
+            );
         }
         cal.push(event.done());
     }

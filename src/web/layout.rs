@@ -57,6 +57,8 @@ pub struct Layout {
     pub path: String,
     /// Asset version.
     pub version: &'static str,
+    /// The visitor's agenda stars and the "starts in 3 minutes: join" banner.
+    pub agenda: crate::agenda::marks::AgendaBox,
 }
 
 impl Layout {
@@ -79,6 +81,7 @@ impl Layout {
             here: "/".into(),
             path: "/".into(),
             version: ASSET_VERSION,
+            agenda: Default::default(),
         }
     }
 
@@ -99,6 +102,8 @@ impl Layout {
             "search"
         } else if p.starts_with("/rooms") {
             "rooms"
+        } else if p.starts_with("/agenda") {
+            "agenda"
         } else {
             ""
         }

@@ -85,6 +85,7 @@ fn register(r: &mut Routes<'_>) {
     crate::web::preview::configure(r);
     crate::schedule::admin::configure(r);
     crate::auth::handlers::configure(r);
+    crate::agenda::handlers::configure(r);
     crate::status::handlers::configure(r);
     r.default("no such page: 404", not_found);
 }

@@ -95,6 +95,15 @@ impl FromRequest for PageCtx {
                     .format("%Y-%m-%dT%H:%M")
                     .to_string(),
             });
+            // Stars come from the cookie (no query); the now page, which is the same for
+            // everyone, gets no banner.
+            let agenda = crate::agenda::stars::layout_box(
+                &session,
+                &state,
+                user.as_ref(),
+                real_now,
+                req.path() != "/",
+            );
             let layout = Layout {
                 site_name,
                 user,
@@ -116,6 +125,7 @@ impl FromRequest for PageCtx {
                 path: req.path().to_owned(),
                 here,
                 version: ASSET_VERSION,
+                agenda,
             };
             Ok(PageCtx {
                 state,

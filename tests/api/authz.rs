@@ -83,7 +83,8 @@ struct Row {
     /// The pattern as registered.
     pattern: &'static str,
     /// A concrete path; `{session}`, `{track}`, `{speaker}`, `{token}`, `{used-token}`,
-    /// `{closed}` and `{who}` are filled in.
+    /// `{closed}`, `{feed}` (the attendee's calendar feed token), `{join-link}` (the
+    /// attendee's agenda join link to the running session) and `{who}` are filled in.
     path: &'static str,
     body: Body,
     /// Where a login redirect must come back to (default: `path`).
@@ -307,6 +308,62 @@ fn rows() -> Vec<Row> {
             "/rooms/refereed/return",
             all(E::To("/rooms/refereed")),
         ),
+        // The personal agenda. Starring is for everyone (guests keep stars in the cookie).
+        get("/agenda", "/agenda", all(OK)),
+        post(
+            "/agenda/star",
+            "/agenda/star",
+            &[
+                ("session", "{session}"),
+                ("action", "star"),
+                ("next", "/agenda"),
+            ],
+            all(E::To("/agenda")),
+        ),
+        // The feed token is the credential: whoever has it reads the feed, logged in or not.
+        get_head("/agenda/{token}.ics", "/agenda/{feed}.ics", all(OK)),
+        get_head(
+            "/agenda/{token}.ics",
+            "/agenda/0123456789abcdefNoSuchSecretNoSuchSecretNoSuchSecretNoSuchS.ics",
+            all(NF),
+        ),
+        // The attendee's join link to the running session: a confirm page, then in as VIEWER
+        // on the attendee's behalf, whoever holds it.
+        get("/agenda/join/{link}", "/agenda/join/{join-link}", all(OK)),
+        post(
+            "/agenda/join/{link}",
+            "/agenda/join/{join-link}",
+            &[],
+            all(V),
+        ),
+        get(
+            "/agenda/join/{link}",
+            "/agenda/join/0123456789abcdef.1.00",
+            all(NF),
+        ),
+        post(
+            "/agenda/join/{link}",
+            "/agenda/join/0123456789abcdef.1.00",
+            &[],
+            all(NF),
+        ),
+        // A new feed: registered accounts (this one comes after the rows using the old one).
+        post(
+            "/agenda/feed",
+            "/agenda/feed",
+            &[],
+            [
+                L,
+                L,
+                E::To("/agenda"),
+                E::To("/agenda"),
+                E::To("/agenda"),
+                E::To("/agenda"),
+                E::To("/agenda"),
+                E::To("/agenda"),
+            ],
+        )
+        .next("/agenda"),
         // The status dashboard: staff.
         get("/admin/status", "/admin/status", STAFF),
         get("/admin/status/events", "/admin/status/events", STAFF),
@@ -506,6 +563,23 @@ async fn world() -> World {
              locked@example.org,Lou Locked,locked-code-1,,,\n"
         ),
     );
+    // The attendee's calendar feed, with their join link to the running session.
+    let attendee = hallway::auth::store::person_by_email(&app.db, "att@example.org")
+        .await
+        .unwrap()
+        .expect("the attendee is registered");
+    let (feed, feed_token) = hallway::agenda::links::new_feed(&attendee.id);
+    hallway::agenda::store::replace_feed(&app.db, &feed, app.clock.now())
+        .await
+        .unwrap();
+    hallway::agenda::store::star(&app.db, &attendee.id, &[running.id], app.clock.now())
+        .await
+        .unwrap();
+    fill.insert("feed", feed_token);
+    fill.insert(
+        "join-link",
+        hallway::agenda::links::join_link(&app.state.link_key, &feed, running.id),
+    );
     let codes = [(2, "att"), (3, "mod"), (4, "trk"), (5, "spk"), (6, "ada")]
         .into_iter()
         .map(|(i, who)| (i, (format!("{who}@example.org"), format!("{who}-code-1"))))
@@ -687,7 +761,14 @@ async fn the_menu_links_exactly_what_each_visitor_may_open() {
         let page = b.page("/").await;
         seen.push((*who, texts(&page, "header nav a")));
     }
-    let public = ["Now", "Schedule", "Tracks", "Speakers", "Hackrooms"];
+    let public = [
+        "Now",
+        "Schedule",
+        "Tracks",
+        "Speakers",
+        "Hackrooms",
+        "My agenda",
+    ];
     let with = |extra: &[&'static str]| {
         public
             .iter()

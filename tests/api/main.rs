@@ -1,6 +1,7 @@
 //! Integration tests: the real application on port 0, against simulated BBB servers on port 0,
 //! with a fresh SQLite database per test. One binary, one module per feature.
 
+mod agenda;
 mod architecture;
 mod auth;
 mod auth_postgres;
