@@ -51,7 +51,8 @@ pub struct Layout {
     pub zone_rejected_from: &'static str,
     /// For admins: the preview box.
     pub preview: Option<PreviewBox>,
-    /// Path and query of this request, for "come back here" links.
+    /// Where "come back here" links point: this request's path and query, or for a form post
+    /// the page the form was on (`web::redirect::come_back_to`).
     pub here: String,
     /// Just the path of this request.
     pub path: String,

@@ -70,10 +70,7 @@ impl FromRequest for PageCtx {
             let cookie_tz = req.cookie(TZ_COOKIE).map(|c| c.value().to_owned());
             let zone =
                 ZoneChoice::resolve(query_tz.as_deref(), cookie_tz.as_deref(), conference_tz);
-            let here = match req.query_string() {
-                "" => req.path().to_owned(),
-                q => format!("{}?{}", req.path(), q),
-            };
+            let here = crate::web::redirect::come_back_to(&req);
             let real_now = state.clock.now();
             let user = session.user();
             let staff = crate::auth::access::sees_staff_pages(user.as_ref(), real_now);

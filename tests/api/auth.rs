@@ -733,3 +733,28 @@ async fn an_upload_or_preview_without_this_sessions_csrf_token_is_refused() {
     }
     assert!(!admin.page("/").await.contains("<strong>Preview as of"));
 }
+
+#[tokio::test]
+async fn a_form_post_that_needs_a_login_comes_back_to_the_page_the_form_was_on() {
+    let app = crate::helpers::spawn_app().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let page = format!("{}/schedule", app.address);
+    let csrf = crate::helpers::csrf_of(&client, &app.address).await;
+    let answer = client
+        .post(format!("{}/admin/guest-mode", app.address))
+        .header("referer", &page)
+        .form(&[("csrf", csrf.as_str()), ("mode", "off")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 303);
+    assert_eq!(
+        answer.headers()["location"].to_str().unwrap(),
+        "/login?next=%2Fschedule",
+        "not the POST-only path, which the browser would then GET and not find"
+    );
+}

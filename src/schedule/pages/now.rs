@@ -17,8 +17,8 @@ use crate::rooms::model::RoomKind;
 use crate::schedule::index::ScheduleIndex;
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
-use crate::web::routes::Routes;
 use crate::web::page_cache::{self, start_of_minute, unix_minute, PageCache, PageKey, Source};
+use crate::web::routes::Routes;
 use crate::web::time::{self, Shown};
 
 /// How far ahead a room's next session still counts as "next" rather than "later".
