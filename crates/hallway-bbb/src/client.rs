@@ -34,7 +34,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::error::BbbError;
 use crate::types::{
-    ApiVersion, CreateMeeting, CreatedMeeting, Endpoint, JoinRequest, RecordingsQuery,
+    ApiVersion, ChatMessage, CreateMeeting, CreatedMeeting, Endpoint, JoinRequest, RecordingsQuery,
     ServerVersion, Timeouts,
 };
 use crate::xml::{self, JoinResponse, Meeting, Recording, ResponseError};
@@ -286,6 +286,24 @@ impl BbbClient {
             xml::parse_is_meeting_running,
         )
         .await
+    }
+
+    /// `sendChatMessage` (BBB 3.0+): posts `msg` to the meeting's public chat.
+    /// Servers before 3.0 do not know the call (check
+    /// [`BbbClient::server_version`] first); an unknown meeting is an
+    /// [`BbbError::Api`] error.
+    pub async fn send_chat_message(
+        &self,
+        ep: &Endpoint,
+        msg: &ChatMessage,
+    ) -> Result<(), BbbError> {
+        let owned = msg.params();
+        let params: Vec<(&str, &str)> = owned
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.call(ep, "sendChatMessage", &params, xml::parse_send_chat_message)
+            .await
     }
 
     /// `end`. Ending is asynchronous on real BBB: poll afterwards.
