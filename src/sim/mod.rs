@@ -18,7 +18,9 @@
 //!   older ones only `version`.
 //! - `GET|POST /bigbluebutton/api/{call}` for create, getMeetings,
 //!   getMeetingInfo, isMeetingRunning, end, getRecordings (always
-//!   `noRecordings`: the sim records nothing); `GET` for join. Other calls:
+//!   `noRecordings`: the sim records nothing); `GET` for join and for
+//!   sendChatMessage (3.0+ only: older versions answer `unsupportedRequest`;
+//!   see `chat`). Other calls:
 //!   FAILED `unsupportedRequest`. A parameter given both in the URL query and
 //!   in a POST form body is a `checksumError` (as bbb-web 3.0).
 //! - Join errors as bbb-web's ApiController `join` sends them (2.7/3.0
@@ -50,6 +52,9 @@
 //!   `listenOnly`, `voice`, `video` → `{"userID": "..."}`; 404 if no such
 //!   meeting.
 //! - `DELETE /sim/meetings/{meetingID}/users/{userID}` → 204, or 404.
+//! - `GET /sim/meetings/{meetingID}/chat` → `{"messages": [{meetingID,
+//!   createTime, userName, message}]}`: what sendChatMessage delivered to
+//!   that meeting, oldest first, kept after the meeting ended.
 //! - `GET /sim/state` → `{"server", "meetings": [{meetingID, name,
 //!   internalMeetingID, createTime, running, hasUserJoined,
 //!   hasBeenForciblyEnded, logoutURL (from create, or null), maxUsers, metadata, attendees: [{userID, fullName, role,
@@ -105,11 +110,13 @@ use actix_web::{web, App, HttpServer};
 use crate::bbb::{ChecksumAlgorithm, Role, ServerVersion};
 
 mod api;
+mod chat;
 mod control;
 mod faults;
 mod render;
 mod state;
 
+pub use chat::SimChatMessage;
 pub use faults::{Failure, Faults};
 
 #[cfg(test)]
@@ -175,6 +182,8 @@ pub(crate) struct Shared {
     faults: Mutex<Faults>,
     /// BBB API requests received, by call name.
     calls: Mutex<BTreeMap<String, u64>>,
+    /// Chat messages accepted by sendChatMessage (`chat`), oldest first.
+    chats: Mutex<Vec<chat::SimChatMessage>>,
 }
 
 impl Shared {
@@ -254,6 +263,10 @@ fn routes(cfg: &mut web::ServiceConfig) {
             "/sim/meetings/{meeting_id}/users/{user_id}",
             web::delete().to(control::delete_user),
         )
+        .route(
+            "/sim/meetings/{meeting_id}/chat",
+            web::get().to(chat::get_chat),
+        )
         .route("/sim/state", web::get().to(control::get_state))
         .route("/sim/stats", web::get().to(control::get_stats))
         .route("/sim/stats/reset", web::post().to(control::reset_stats))
@@ -295,6 +308,7 @@ impl SimServer {
             state: Mutex::new(state::SimState::default()),
             faults: Mutex::new(Faults::none()),
             calls: Mutex::new(BTreeMap::new()),
+            chats: Mutex::new(Vec::new()),
         });
         let data = shared.clone();
         let server = HttpServer::new(move || App::new().app_data(data.clone()).configure(routes))
@@ -392,6 +406,13 @@ impl SimServer {
     /// Rust twin of `POST /sim/stats/reset`: every counter back to zero.
     pub fn reset_calls(&self) {
         self.shared.reset_calls();
+    }
+
+    /// Rust twin of `GET /sim/meetings/{id}/chat`: every chat message
+    /// sendChatMessage delivered to `meeting_id` (any session of it), oldest
+    /// first, also after the meeting ended.
+    pub fn chat_messages(&self, meeting_id: &str) -> Vec<SimChatMessage> {
+        chat::messages_of(&self.shared, meeting_id)
     }
 
     /// Moves the simulator's lifecycle clock forward by `by` and applies
