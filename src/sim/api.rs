@@ -361,7 +361,7 @@ fn handle_call(
         "create" => create(sim, &params),
         "join" => join(sim, req, &params),
         "getRecordings" => xml(render::no_recordings()),
-        "sendChatMessage" => super::chat::send(sim, &params.0),
+        "sendChatMessage" => xml(super::chat::send(sim, &params.0)),
         "getMeetings" => {
             let st = sim.lock();
             xml(render::meetings(st.meetings.values()))

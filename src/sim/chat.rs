@@ -15,7 +15,6 @@
 use actix_web::{web, HttpResponse};
 use serde::Serialize;
 
-use super::api::xml;
 use super::render;
 use super::Shared;
 
@@ -40,9 +39,9 @@ fn param<'a>(p: &'a [(String, String)], name: &str) -> Option<&'a str> {
     p.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
-/// The checked call (checksum already verified).
-pub(crate) fn send(sim: &Shared, p: &[(String, String)]) -> HttpResponse {
-    let failed = |key: &str, msg: &str| xml(render::failed(key, msg));
+/// The checked call (checksum already verified): the XML answer.
+pub(crate) fn send(sim: &Shared, p: &[(String, String)]) -> String {
+    let failed = |key: &str, msg: &str| render::failed(key, msg);
     let Some(id) = param(p, "meetingID").filter(|s| !s.is_empty()) else {
         return failed("missingParamMeetingID", "You must provide a meeting ID");
     };
@@ -82,7 +81,7 @@ pub(crate) fn send(sim: &Shared, p: &[(String, String)]) -> HttpResponse {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .push(record);
-    xml(render::chat_sent())
+    render::chat_sent()
 }
 
 /// Every message sent to `meeting_id`, oldest first.
