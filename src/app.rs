@@ -320,6 +320,7 @@ impl Application {
             )));
             jobs.push(tokio::spawn(end_finished_loop(self.state.clone())));
             jobs.push(tokio::spawn(prewarm_loop(self.state.clone())));
+            jobs.push(tokio::spawn(retire_moved_loop(self.state.clone())));
             if let Some(p) = self.puller {
                 jobs.push(tokio::spawn(
                     p.run_until_stopped(self.settings.schedule.pull_interval),
@@ -429,6 +430,19 @@ async fn prewarm_loop(state: web::Data<AppState>) {
         tick.tick().await;
         if let Err(e) = lifecycle::prewarm_once(&state).await {
             tracing::warn!(error = %e, "pre-warming meetings failed; will retry");
+        }
+    }
+}
+
+/// The retire loop: once a second, end the old meetings of rooms moved on purpose whose
+/// announced delay is over (one instance, under the `retire-moved` lease).
+async fn retire_moved_loop(state: web::Data<AppState>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = lifecycle::retire_moved_once(&state).await {
+            tracing::warn!(error = %e, "ending moved rooms' old meetings failed");
         }
     }
 }

@@ -63,6 +63,9 @@ pub struct RawStatus {
     pub up_after_successes: u32,
     /// Minutes before a session starts that its meeting is created (0: no pre-warming).
     pub prewarm_lead_minutes: u32,
+    /// Seconds between announcing a deliberate move in a running meeting (BBB 3.0 chat) and
+    /// ending that meeting on its old server.
+    pub move_end_delay_secs: u64,
     /// Bearer token for `GET /api/v1/status` (and `/metrics` unless public); unset: staff
     /// sessions only.
     #[serde(serialize_with = "redact_opt")]
@@ -76,6 +79,7 @@ impl Default for RawStatus {
             down_after_failures: 2,
             up_after_successes: 2,
             prewarm_lead_minutes: 5,
+            move_end_delay_secs: 60,
             api_token: None,
         }
     }
@@ -390,6 +394,8 @@ pub struct StatusSettings {
     pub up_after: u32,
     /// How long before a session its meeting is created; zero turns pre-warming off.
     pub prewarm_lead: chrono::Duration,
+    /// How long a moved room's old meeting runs on after the move was announced in it.
+    pub move_end_delay: chrono::Duration,
     /// Bearer token for the JSON status and metrics.
     pub api_token: Option<SecretString>,
 }
@@ -732,6 +738,9 @@ impl RawSettings {
                 prewarm_lead: chrono::Duration::minutes(i64::from(
                     self.status.prewarm_lead_minutes,
                 )),
+                move_end_delay: chrono::Duration::seconds(
+                    i64::try_from(self.status.move_end_delay_secs.min(86_400)).unwrap_or(86_400),
+                ),
                 api_token: self.status.api_token,
             },
             metrics: MetricsSettings {
