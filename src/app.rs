@@ -116,6 +116,14 @@ impl Application {
             .collect();
         let status = StatusStore::default();
         let metrics = Arc::new(Metrics::new());
+        let registry = Arc::new(Registry::default());
+        let balancers: Vec<String> = settings
+            .bbb
+            .servers
+            .iter()
+            .filter(|s| s.balancer)
+            .map(|s| s.name.to_string())
+            .collect();
         let poller = Poller::new(
             bbb.clone(),
             Arc::new(endpoint_list),
@@ -129,21 +137,24 @@ impl Application {
             },
             metrics.clone(),
             options.clock.clone(),
-        );
+        )
+        .with_balancers(balancers.iter().cloned(), registry.clone());
         let rooms = Arc::new(settings.room_directory());
         let changes = Arc::new(ChangeFeed::new());
         // Record the versions before loading, so a change racing the load is reloaded later.
         changes.changed_once(&db).await?;
-        let servers = Arc::new(ServerView::new(
-            settings
-                .bbb
-                .servers
-                .iter()
-                .map(|s| s.name.to_string())
-                .collect(),
-        ));
+        let servers = Arc::new(
+            ServerView::new(
+                settings
+                    .bbb
+                    .servers
+                    .iter()
+                    .map(|s| s.name.to_string())
+                    .collect(),
+            )
+            .with_balancers(balancers.iter().cloned()),
+        );
         servers.replace(servers_store::load(&db).await?);
-        let registry = Arc::new(Registry::default());
         registry.replace_all(room_store::open_meetings(&db).await?);
         let placements = Arc::new(Placements::from_stored(
             &rooms,

@@ -128,6 +128,13 @@ pub struct SimArgs {
     /// Simulated BBB version (API root fields, join error delivery, role join).
     #[arg(long = "bbb-version", default_value = "3.0")]
     pub bbb_version: crate::bbb::ServerVersion,
+    /// Serve https with a certificate made at start (load balancers such as BBBLB want https
+    /// backends); the CA that signed it is written to --tls-ca-out.
+    #[arg(long)]
+    pub tls: bool,
+    /// With --tls: where to write the CA certificate (PEM) a client must trust.
+    #[arg(long, requires = "tls")]
+    pub tls_ca_out: Option<PathBuf>,
 }
 
 /// `hallway users …`
@@ -301,7 +308,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut config = SimConfig::new(args.name.clone(), args.secret.clone());
             config.algorithms = args.algorithms.clone();
             config.version = args.bbb_version;
-            sim::run_standalone(args.listen, config).await?;
+            config.tls = args.tls;
+            sim::run_standalone(args.listen, config, args.tls_ca_out.clone()).await?;
         }
         Command::AdminLink(args) => {
             let settings = load_settings(&cli)?;

@@ -300,6 +300,10 @@ pub struct RawBbbServer {
     /// BBB version, e.g. `2.6` or `3.0`; `auto` (default) asks the server's API root once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// This entry is an upstream load balancer (Scalelite, BBBLB) in front of several BBB
+    /// servers: its rooms always go there, and hallway does no placement or failover for it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub balancer: bool,
 }
 
 fn default_checksum() -> ChecksumAlgorithm {
@@ -491,6 +495,8 @@ pub struct BbbServerSettings {
     pub checksum: ChecksumAlgorithm,
     /// Known BBB version; `None` means detect from the API root.
     pub version: Option<ServerVersion>,
+    /// An upstream load balancer (Scalelite, BBBLB): no placement or failover for it.
+    pub balancer: bool,
 }
 
 /// A database URL that may contain a password; shown only redacted.
@@ -641,6 +647,7 @@ impl RawSettings {
                 name,
                 secret: s.secret,
                 checksum: s.checksum,
+                balancer: s.balancer,
             });
         }
         let mut slugs = HashSet::new();

@@ -115,6 +115,7 @@ mod control;
 mod faults;
 mod render;
 mod state;
+mod tls;
 
 pub use chat::SimChatMessage;
 pub use faults::{Failure, Faults};
@@ -144,6 +145,10 @@ pub struct SimConfig {
     /// The BBB version simulated (default 3.0): API root fields, join error
     /// delivery (302 before 2.7) and role join (2.4+).
     pub version: ServerVersion,
+    /// Serve https with a self-signed certificate made at start (default false: http).
+    /// Load balancers such as BBBLB insist on https backends; see `tls`. The `refuse` fault
+    /// needs the plain TCP socket and is not available over TLS.
+    pub tls: bool,
 }
 
 impl SimConfig {
@@ -157,6 +162,7 @@ impl SimConfig {
             last_user_left_timeout: Duration::from_secs(60),
             ended_meeting_linger: Duration::from_secs(2),
             version: ServerVersion::V3_0,
+            tls: false,
         }
     }
 }
@@ -171,6 +177,7 @@ impl fmt::Debug for SimConfig {
             .field("last_user_left_timeout", &self.last_user_left_timeout)
             .field("ended_meeting_linger", &self.ended_meeting_linger)
             .field("version", &self.version)
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -281,6 +288,7 @@ pub struct SimServer {
     shared: web::Data<Shared>,
     port: u16,
     base_url: url::Url,
+    cert_pem: Option<String>,
     handle: actix_web::dev::ServerHandle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -300,7 +308,13 @@ impl SimServer {
     /// at once.
     pub async fn start(listener: TcpListener, config: SimConfig) -> std::io::Result<SimServer> {
         let port = listener.local_addr()?.port();
-        let base_url = url::Url::parse(&format!("http://127.0.0.1:{port}/bigbluebutton/"))
+        let tls = if config.tls {
+            Some(tls::self_signed()?)
+        } else {
+            None
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let base_url = url::Url::parse(&format!("{scheme}://127.0.0.1:{port}/bigbluebutton/"))
             .map_err(std::io::Error::other)?;
         listener.set_nonblocking(true)?;
         let shared = web::Data::new(Shared {
@@ -319,23 +333,34 @@ impl SimServer {
             })
             .workers(1)
             .disable_signals()
-            .shutdown_timeout(1)
-            .listen(listener)?
-            .run();
+            .shutdown_timeout(1);
+        let cert_pem = tls.as_ref().map(|t| t.cert_pem.clone());
+        let server = match tls {
+            Some(t) => server.listen_rustls_0_23(listener, t.config)?,
+            None => server.listen(listener)?,
+        }
+        .run();
         let handle = server.handle();
         let task = tokio::spawn(server);
         Ok(SimServer {
             shared,
             port,
             base_url,
+            cert_pem,
             handle,
             task,
         })
     }
 
-    /// `http://127.0.0.1:PORT/bigbluebutton/`.
+    /// `http://127.0.0.1:PORT/bigbluebutton/` (`https://…` with [`SimConfig::tls`]).
     pub fn base_url(&self) -> url::Url {
         self.base_url.clone()
+    }
+
+    /// The self-signed certificate (PEM) of a simulator started with [`SimConfig::tls`], for
+    /// peers that must trust it.
+    pub fn certificate_pem(&self) -> Option<&str> {
+        self.cert_pem.as_deref()
     }
 
     /// The TCP port.
@@ -498,26 +523,35 @@ pub fn sample_get_meetings_xml(meetings: usize, attendees: usize) -> String {
 
 /// For the `hallway bbb-sim` subcommand: bind, print the base URL on
 /// stdout (`bbb-sim listening on http://ADDR/bigbluebutton/`, the bound
-/// address, so `--listen 127.0.0.1:0` works for scripts and tests), serve
+/// address, so `--listen 127.0.0.1:0` works for scripts and tests; `https://`
+/// with [`SimConfig::tls`], whose CA certificate goes to `ca_out`), serve
 /// until Ctrl-C.
-pub async fn run_standalone(addr: SocketAddr, config: SimConfig) -> std::io::Result<()> {
+pub async fn run_standalone(
+    addr: SocketAddr,
+    config: SimConfig,
+    ca_out: Option<std::path::PathBuf>,
+) -> std::io::Result<()> {
     let listener = TcpListener::bind(addr)?;
     let local = listener.local_addr()?;
     let name = config.name.clone();
     let algorithms: Vec<String> = config.algorithms.iter().map(|a| a.to_string()).collect();
     let version = config.version;
     let server = SimServer::start(listener, config).await?;
+    if let (Some(path), Some(pem)) = (ca_out, server.certificate_pem()) {
+        std::fs::write(path, pem)?;
+    }
+    let base = server.base_url();
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
-        writeln!(out, "bbb-sim listening on http://{local}/bigbluebutton/")?;
+        writeln!(out, "bbb-sim listening on {base}")?;
         out.flush()?;
     }
     tracing::info!(
         server = %name,
         algorithms = %algorithms.join(","),
         bbb_version = %version,
-        "bbb-sim listening on http://{local}/bigbluebutton/ (API at http://{local}/bigbluebutton/api/)"
+        "bbb-sim listening on {base} (API at {base}api/, bound to {local})"
     );
     tokio::signal::ctrl_c().await?;
     tracing::info!("bbb-sim: Ctrl-C received, stopping");

@@ -76,6 +76,10 @@ pub struct ServerRow {
     pub voice: u32,
     /// Webcams.
     pub video: u32,
+    /// An upstream load balancer (Scalelite, BBBLB): no placement or failover by hallway.
+    pub balancer: bool,
+    /// Why the meetings shown are not the balancer's own list ("" when they are).
+    pub list_note: String,
 }
 
 impl ServerRow {
@@ -84,9 +88,12 @@ impl ServerRow {
         self.health == Health::Down
     }
 
-    /// Up, enabled, answering: nothing to look at.
+    /// Up, enabled, answering with its own meeting list: nothing to look at.
     pub fn healthy(&self) -> bool {
-        self.health != Health::Down && self.state == ServerState::Enabled && self.answered
+        self.health != Health::Down
+            && self.state == ServerState::Enabled
+            && self.answered
+            && self.list_note.is_empty()
     }
 }
 
@@ -123,6 +130,9 @@ pub struct RoomRow {
     pub warnings: Vec<String>,
     /// "moved from bbb2 at 14:02: bbb2 DOWN".
     pub moved: String,
+    /// Behind a load balancer: the BBB server it chose, as far as the balancer tells
+    /// (BBBLB's `bbblb-server` metadata), else "".
+    pub backend: String,
     /// True when this is a configured room (actions apply).
     pub is_room: bool,
 }
@@ -235,6 +245,9 @@ pub async fn build(state: &AppState) -> AppResult<StatusData> {
             .iter()
             .find(|s| s.start > now && s.start <= now + chrono::Duration::minutes(5));
         let mut warnings = Vec::new();
+        let backend = chosen
+            .and_then(|(_, m)| m.metadata.get("bbblb-server").cloned())
+            .unwrap_or_default();
         let (running, people, listen_only, video, moderators, actual, who) = match chosen {
             Some((server, m)) => (
                 m.running,
@@ -301,6 +314,7 @@ pub async fn build(state: &AppState) -> AppResult<StatusData> {
             session_now: running_session.map(|s| s.title.clone()).unwrap_or_default(),
             warnings,
             moved,
+            backend,
             is_room: true,
         });
     }
@@ -333,6 +347,7 @@ pub async fn build(state: &AppState) -> AppResult<StatusData> {
                     session_now: String::new(),
                     warnings: Vec::new(),
                     moved: String::new(),
+                    backend: String::new(),
                     is_room: false,
                 });
             }
@@ -379,6 +394,8 @@ pub async fn build(state: &AppState) -> AppResult<StatusData> {
             listen_only: sum(|m| m.listener_count),
             voice: sum(|m| m.voice_participant_count),
             video: sum(|m| m.video_count),
+            balancer: state.servers.is_balancer(name),
+            list_note: polled.and_then(|p| p.list_note.clone()).unwrap_or_default(),
         });
     }
     let mut totals = Totals {

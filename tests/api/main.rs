@@ -6,6 +6,7 @@ mod auth;
 mod auth_postgres;
 mod auth_schedule_pull;
 mod bbb_sim_cli;
+mod bbblb;
 mod browser;
 mod exports;
 mod helpers;

@@ -92,6 +92,17 @@ impl BbbClient {
         let resp = self.send(ep, call, url).await?;
         let status = resp.status();
         if !status.is_success() {
+            // Load balancers answer some failures with an error status and a BBB FAILED
+            // document (BBBLB: HTTP 500 `internalError`): report BBB's key and message then.
+            let body = resp.text().await.unwrap_or_default();
+            if let Err(ResponseError::Failed { key, message }) = xml::parse_end(&body) {
+                return Err(BbbError::Api {
+                    server: ep.name.clone(),
+                    call,
+                    key,
+                    message,
+                });
+            }
             return Err(BbbError::HttpStatus {
                 server: ep.name.clone(),
                 call,
