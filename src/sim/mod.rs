@@ -530,6 +530,7 @@ pub async fn run_standalone(
     addr: SocketAddr,
     config: SimConfig,
     ca_out: Option<std::path::PathBuf>,
+    faults: Faults,
 ) -> std::io::Result<()> {
     let listener = TcpListener::bind(addr)?;
     let local = listener.local_addr()?;
@@ -537,6 +538,7 @@ pub async fn run_standalone(
     let algorithms: Vec<String> = config.algorithms.iter().map(|a| a.to_string()).collect();
     let version = config.version;
     let server = SimServer::start(listener, config).await?;
+    server.set_faults(faults);
     if let (Some(path), Some(pem)) = (ca_out, server.certificate_pem()) {
         std::fs::write(path, pem)?;
     }
@@ -556,5 +558,44 @@ pub async fn run_standalone(
     tokio::signal::ctrl_c().await?;
     tracing::info!("bbb-sim: Ctrl-C received, stopping");
     server.stop().await;
+    Ok(())
+}
+
+/// `hallway bbb-sim --count N`: N simulated servers in one process, for benchmarks with
+/// hundreds of servers. Server `i` (1-based) is named `{name}{i}`, listens on `addr`'s port +
+/// i - 1 (port 0: a free port each), and prints its own `bbb-sim listening on …` line; all
+/// share the secret, version and start faults. Serves until Ctrl-C.
+pub async fn run_many(
+    addr: SocketAddr,
+    config: SimConfig,
+    count: u16,
+    faults: Faults,
+) -> std::io::Result<()> {
+    let mut servers = Vec::with_capacity(usize::from(count));
+    for i in 0..count {
+        let mut at = addr;
+        if addr.port() != 0 {
+            at.set_port(addr.port().checked_add(i).ok_or_else(|| {
+                std::io::Error::other("--listen port + --count runs past 65535")
+            })?);
+        }
+        let mut c = config.clone();
+        c.name = format!("{}{}", config.name, i + 1);
+        let server = SimServer::start(TcpListener::bind(at)?, c).await?;
+        server.set_faults(faults.clone());
+        {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "bbb-sim listening on {}", server.base_url())?;
+            out.flush()?;
+        }
+        servers.push(server);
+    }
+    tracing::info!(servers = servers.len(), "bbb-sim: all simulated servers listening");
+    tokio::signal::ctrl_c().await?;
+    tracing::info!("bbb-sim: Ctrl-C received, stopping");
+    for s in servers {
+        s.stop().await;
+    }
     Ok(())
 }
