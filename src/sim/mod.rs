@@ -575,9 +575,11 @@ pub async fn run_many(
     for i in 0..count {
         let mut at = addr;
         if addr.port() != 0 {
-            at.set_port(addr.port().checked_add(i).ok_or_else(|| {
-                std::io::Error::other("--listen port + --count runs past 65535")
-            })?);
+            at.set_port(
+                addr.port().checked_add(i).ok_or_else(|| {
+                    std::io::Error::other("--listen port + --count runs past 65535")
+                })?,
+            );
         }
         let mut c = config.clone();
         c.name = format!("{}{}", config.name, i + 1);
@@ -591,7 +593,10 @@ pub async fn run_many(
         }
         servers.push(server);
     }
-    tracing::info!(servers = servers.len(), "bbb-sim: all simulated servers listening");
+    tracing::info!(
+        servers = servers.len(),
+        "bbb-sim: all simulated servers listening"
+    );
     tokio::signal::ctrl_c().await?;
     tracing::info!("bbb-sim: Ctrl-C received, stopping");
     for s in servers {
