@@ -203,6 +203,13 @@ pub async fn build(state: &AppState) -> AppResult<StatusData> {
         .map(|m| (m.room.clone(), m))
         .collect();
     let audit = servers_store::recent_audit(&state.db, 20).await?;
+    // Old meetings of rooms moved on purpose that still run until their announced end.
+    let retiring: Vec<servers_store::Retirement> =
+        servers_store::recent_retirements(&state.db, crate::db::to_db_time(now))
+            .await?
+            .into_iter()
+            .filter(|r| r.ended_at.is_none())
+            .collect();
     let mut meetings: HashMap<&str, Vec<(&str, &Meeting)>> = HashMap::new();
     if let Some(s) = &snap {
         for server in &s.servers {
@@ -298,6 +305,22 @@ pub async fn build(state: &AppState) -> AppResult<StatusData> {
                 )
             })
             .unwrap_or_default();
+        let moved = retiring
+            .iter()
+            .filter(|x| x.room == r.slug.as_str())
+            .fold(moved, |acc, x| {
+                let line = format!(
+                    "old meeting on {} ends at {}: {}",
+                    x.server,
+                    hm(from_db_time(x.end_at)),
+                    x.announcement
+                );
+                if acc.is_empty() {
+                    line
+                } else {
+                    format!("{acc}; {line}")
+                }
+            });
         rooms.push(RoomRow {
             name: r.name.clone(),
             slug: r.slug.to_string(),
@@ -330,6 +353,11 @@ pub async fn build(state: &AppState) -> AppResult<StatusData> {
                     slug: m.meeting_id.clone(),
                     kind: if m.is_breakout {
                         "breakout"
+                    } else if retiring
+                        .iter()
+                        .any(|x| x.server == server.name && x.meeting_id == m.meeting_id)
+                    {
+                        "ending after a move"
                     } else if state.rooms.room_of_meeting(&m.meeting_id).is_some() {
                         "second copy"
                     } else {

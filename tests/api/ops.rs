@@ -593,6 +593,11 @@ async fn moving_a_running_room_announces_it_in_the_meeting_ends_it_after_the_del
         notice.contains("announced in the meeting's chat") && notice.contains("ends in 60 s"),
         "{notice}"
     );
+    let row = texts(&done, "tr[data-room=hack2] td.server").pop().unwrap();
+    assert!(
+        row.contains("old meeting on bbb2 ends at 12:01 UTC: announced in the meeting's chat"),
+        "{row}"
+    );
     // The next join goes to the new server's meeting at once; the old one still runs.
     let bob = guest(&app, "Bob Jones").await;
     let next = join(&app, &bob, "hack2").await;
