@@ -72,15 +72,15 @@ status_json() {
 # per round (errors = servers whose last poll failed).
 next_rounds() {
   local want=$1 seen="" line got=0 i
-  seen=$(status_json | python3 -c 'import json,sys; print(json.load(sys.stdin).get("polled_at") or "")')
+  seen=$(status_json | python3 -c 'import json,sys; print(json.load(sys.stdin).get("polled_at") or "none")')
   for i in $(seq 3000); do
     line=$(status_json | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 errs = sum(1 for s in d["servers"] if s.get("error"))
-print(d.get("polled_at") or "", d["round_ms"], errs)')
+print(d.get("polled_at") or "none", d["round_ms"], errs)') || line="none"
     set -- $line
-    if [ -n "${1:-}" ] && [ "$1" != "$seen" ]; then
+    if [ "$1" != none ] && [ "$1" != "$seen" ]; then
       echo "$line"; seen=$1; got=$((got + 1))
       [ "$got" -ge "$want" ] && return 0
     fi
