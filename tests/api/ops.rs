@@ -593,6 +593,19 @@ async fn moving_a_running_room_announces_it_in_the_meeting_ends_it_after_the_del
         notice.contains("announced in the meeting's chat") && notice.contains("ends in 60 s"),
         "{notice}"
     );
+    assert_eq!(
+        crate::helpers::attrs(
+            &done,
+            "tr[data-room=hack2] form.room-actions button[formaction]",
+            "formaction"
+        ),
+        vec![
+            "/rooms/hack2/join",
+            "/admin/rooms/hack2/start",
+            "/admin/rooms/hack2/end"
+        ],
+        "one form per room row; each button posts its token to its own action"
+    );
     let row = texts(&done, "tr[data-room=hack2] td.server").pop().unwrap();
     assert!(
         row.contains("old meeting on bbb2 ends at 12:01 UTC: announced in the meeting's chat"),
