@@ -7,14 +7,18 @@
 # actix endpoint serving the very bytes hallway answered, in the same run. Then CPU and RSS of
 # `hallway serve` while it polls the 300 servers every 10 s.
 #
-#   benches/dashboard.sh [SECONDS] [CPU_SECONDS]   # default 15 60; NO_BUILD=1 skips builds
+#   benches/dashboard.sh [SECONDS] [CPU_SECONDS] [CONNECTIONS]   # default 15 60 4
+#
+# CONNECTIONS is wrk's concurrency: 4 is a few staff screens refreshing at once; the render
+# time of one page is what the 50 ms target is about, so more connections measure queueing on
+# the machine's cores rather than the page. NO_BUILD=1 skips the release builds.
 source "$(dirname "$0")/http/lib.sh"
 source "$(dirname "$0")/poll_lib.sh"
 secs=${1:-15}
 cpu_secs=${2:-60}
 servers=300
 rooms=1000
-conns=16
+conns=${3:-4}
 build
 echo "== dashboard, $servers servers, $rooms rooms, $(nproc) cores, wrk -t2 -c$conns -d${secs}s"
 echo "   load before: $(uptime | sed 's/.*load average: //')"
