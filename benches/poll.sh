@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Poll-round benchmark (issue 11): one status round over 30 and 300 simulated BBB servers that
-# each answer after 200 ms (the simulator's latency fault), at poll_concurrency 32 (the
-# default) and 64. The ideal round is 200 ms × ⌈servers / concurrency⌉ (every call waits its
-# latency, `concurrency` at a time); the ratio measured / ideal is what hallway's own overhead
+# each answer after 200 ms (the simulator's latency fault), at poll_concurrency 32 (the old
+# default) and 64 (the default). The ideal round is 200 ms × ⌈servers / concurrency⌉ (every
+# call waits its latency, `concurrency` at a time); the ratio measured / ideal is what hallway's own overhead
 # and the machine add. Rounds are read from GET /api/v1/status (round_ms, wall time of the
 # round); the first round after start is skipped (cold connection pool).
 #

@@ -75,7 +75,7 @@ pub struct RawStatus {
 impl Default for RawStatus {
     fn default() -> Self {
         Self {
-            poll_concurrency: 32,
+            poll_concurrency: 64,
             down_after_failures: 2,
             up_after_successes: 2,
             prewarm_lead_minutes: 5,
