@@ -180,9 +180,23 @@ impl Application {
         let sessions = Arc::new(crate::auth::gate::SessionGate::new(&settings.auth));
         sessions.reload(&db, options.clock.now()).await?;
         let login_limits = Arc::new(crate::auth::limits::LoginLimits::new(&settings.auth));
+        let oidc = match &settings.oidc {
+            Some(o) => Some(Arc::new(crate::auth::oidc::Oidc::new(
+                o.clone(),
+                &settings.public_link("/auth/oidc/callback"),
+                &settings.public_link("/"),
+            )?)),
+            None => None,
+        };
+        let mailer = match &settings.smtp {
+            Some(m) => Some(Arc::new(crate::auth::email_link::Mailer::new(m)?)),
+            None => None,
+        };
         let state = web::Data::new(AppState {
             sessions,
             login_limits,
+            oidc,
+            mailer,
             settings: settings.clone(),
             db: db.clone(),
             bbb,
@@ -201,6 +215,9 @@ impl Application {
             link_key: LinkKey::new(settings.session_key.as_ref()),
             servers,
             metrics: metrics.clone(),
+            recordings: Arc::new(crate::recordings::cache::RecordingsCache::new(
+                crate::recordings::store::all(&db).await?,
+            )),
         });
         if settings.session_key.is_none()
             && (!settings.database_url.is_sqlite() || settings.public_url.scheme() == "https")
@@ -332,6 +349,7 @@ impl Application {
             jobs.push(tokio::spawn(end_finished_loop(self.state.clone())));
             jobs.push(tokio::spawn(prewarm_loop(self.state.clone())));
             jobs.push(tokio::spawn(retire_moved_loop(self.state.clone())));
+            jobs.push(tokio::spawn(recordings_loop(self.state.clone())));
             if let Some(p) = self.puller {
                 jobs.push(tokio::spawn(
                     p.run_until_stopped(self.settings.schedule.pull_interval),
@@ -454,6 +472,19 @@ async fn retire_moved_loop(state: web::Data<AppState>) {
         tick.tick().await;
         if let Err(e) = lifecycle::retire_moved_once(&state).await {
             tracing::warn!(error = %e, "ending moved rooms' old meetings failed");
+        }
+    }
+}
+
+/// The recordings loop: every `recordings::fetch::INTERVAL`, fetch BBB's recordings of
+/// hallway's meetings into the shared cache (one instance at a time, by lease).
+async fn recordings_loop(state: web::Data<AppState>) {
+    let mut tick = tokio::time::interval(crate::recordings::fetch::INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = crate::recordings::fetch::recordings_once(&state).await {
+            tracing::warn!(error = %e, "storing fetched recordings failed; will retry");
         }
     }
 }

@@ -19,6 +19,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize, Serializer};
 use url::Url;
 
+use crate::auth::user::UserRole;
 use crate::bbb::Endpoint;
 use crate::bbb::{ChecksumAlgorithm, ServerVersion};
 use crate::rooms::model::{JoinWindow, Room, RoomKind, RoomSlug, ServerName};
@@ -49,6 +50,93 @@ pub struct RawSettings {
     pub status: RawStatus,
     /// The Prometheus endpoint.
     pub metrics: RawMetrics,
+    /// Logging in through an OpenID Connect provider (off unless `issuer` is set).
+    pub oidc: RawOidc,
+    /// Sending e-mailed login links (off unless `host` is set).
+    pub smtp: RawSmtp,
+}
+
+/// `[oidc]`
+#[derive(Debug, Deserialize, Serialize, Clone)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawOidc {
+    /// The provider's issuer URL (discovery reads `{issuer}/.well-known/openid-configuration`).
+    /// Unset: no OpenID Connect login.
+    pub issuer: Option<String>,
+    /// Shown on the login page as "Log in with {display_name}".
+    pub display_name: String,
+    /// The client id registered at the provider.
+    pub client_id: String,
+    /// The client secret (sent with HTTP Basic authentication to the token endpoint).
+    #[serde(serialize_with = "redact_opt")]
+    pub client_secret: Option<SecretString>,
+    /// Scopes asked for besides `openid`.
+    pub scopes: Vec<String>,
+    /// The claim (id token or userinfo) whose values `roles` and `tracks` map, e.g. `groups`;
+    /// a dotted path (`realm_access.roles`) reaches into objects.
+    pub roles_claim: Option<String>,
+    /// Claim value → `attendee`, `moderator`, `staff` or `admin` (the highest one counts;
+    /// everyone the provider logs in is at least an attendee).
+    pub roles: std::collections::BTreeMap<String, String>,
+    /// Claim value → schedule tracks whose sessions that person moderates.
+    pub tracks: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+impl Default for RawOidc {
+    fn default() -> Self {
+        Self {
+            issuer: None,
+            display_name: "your conference account".into(),
+            client_id: String::new(),
+            client_secret: None,
+            scopes: vec!["email".into(), "profile".into()],
+            roles_claim: None,
+            roles: Default::default(),
+            tracks: Default::default(),
+        }
+    }
+}
+
+/// `[smtp]`
+#[derive(Debug, Deserialize, Serialize, Clone)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawSmtp {
+    /// The mail server. Unset: no "Email me a login link".
+    pub host: Option<String>,
+    /// Its port (default: 465 for `tls`, 587 for `starttls`, 25 for `none`).
+    pub port: Option<u16>,
+    /// `starttls` (default), `tls` (implicit TLS, "SMTPS") or `none` (a relay on this host).
+    pub tls: String,
+    /// The sender, e.g. `Conference <noreply@example.org>`.
+    pub from: String,
+    /// User name for SMTP authentication, if the server wants one.
+    pub username: Option<String>,
+    /// Its password.
+    #[serde(serialize_with = "redact_opt")]
+    pub password: Option<SecretString>,
+    /// A PEM file of CA certificates to trust for the mail server besides the public roots
+    /// (a relay with a private CA).
+    pub ca_file: Option<String>,
+    /// Login links one address may ask for within `auth.failure_window_secs` (all instances).
+    pub links_per_email: u32,
+    /// Seconds a mail server may take for one message.
+    pub timeout_secs: u64,
+}
+
+impl Default for RawSmtp {
+    fn default() -> Self {
+        Self {
+            host: None,
+            port: None,
+            tls: "starttls".into(),
+            from: String::new(),
+            username: None,
+            password: None,
+            ca_file: None,
+            links_per_email: 3,
+            timeout_secs: 20,
+        }
+    }
 }
 
 /// `[status]`
@@ -385,6 +473,63 @@ pub struct Settings {
     pub status: StatusSettings,
     /// The Prometheus endpoint.
     pub metrics: MetricsSettings,
+    /// OpenID Connect login, when configured.
+    pub oidc: Option<OidcSettings>,
+    /// E-mailed login links, when configured.
+    pub smtp: Option<SmtpSettings>,
+}
+
+/// Typed `[oidc]`.
+#[derive(Debug, Clone)]
+pub struct OidcSettings {
+    /// The provider's name on the login page.
+    pub display_name: String,
+    /// The issuer URL (no trailing slash unless the provider's issuer has one).
+    pub issuer: String,
+    /// Client id.
+    pub client_id: String,
+    /// Client secret.
+    pub client_secret: Option<SecretString>,
+    /// Scopes besides `openid`.
+    pub scopes: Vec<String>,
+    /// The claim whose values map to roles and tracks, as a path of object keys.
+    pub roles_claim: Option<Vec<String>>,
+    /// Claim value → role.
+    pub roles: Vec<(String, UserRole)>,
+    /// Claim value → moderated tracks.
+    pub tracks: Vec<(String, Vec<String>)>,
+}
+
+/// How hallway talks TLS to the mail server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain connection upgraded with STARTTLS (required).
+    StartTls,
+    /// TLS from the first byte.
+    Implicit,
+    /// No TLS: only for a relay on this host or a test server.
+    None,
+}
+
+/// Typed `[smtp]`.
+#[derive(Debug, Clone)]
+pub struct SmtpSettings {
+    /// Host name.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// TLS mode.
+    pub tls: SmtpTls,
+    /// The sender mailbox, checked.
+    pub from: String,
+    /// User name and password, when the server wants them.
+    pub credentials: Option<(String, SecretString)>,
+    /// Extra CA certificates (PEM text, read at load).
+    pub ca_pem: Option<String>,
+    /// Links per address and `auth.failure_window`.
+    pub links_per_email: u32,
+    /// Time one message may take.
+    pub timeout: Duration,
 }
 
 /// Typed `[status]`.
@@ -736,7 +881,11 @@ impl RawSettings {
             None => None,
         };
         let auth = parse_auth(self.auth)?;
+        let oidc = parse_oidc(self.oidc)?;
+        let smtp = parse_smtp(self.smtp)?;
         Ok(Settings {
+            oidc,
+            smtp,
             auth,
             status: StatusSettings {
                 poll_concurrency: self.status.poll_concurrency,
@@ -900,6 +1049,157 @@ fn parse_auth(a: RawAuth) -> anyhow::Result<AuthSettings> {
     })
 }
 
+fn parse_oidc(o: RawOidc) -> anyhow::Result<Option<OidcSettings>> {
+    let Some(issuer) = o.issuer.as_deref().map(str::trim).filter(|i| !i.is_empty()) else {
+        return Ok(None);
+    };
+    let url = parse_http_url("oidc.issuer", issuer)?;
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(a)) => a.is_loopback(),
+        Some(url::Host::Ipv6(a)) => a.is_loopback(),
+        Some(url::Host::Domain(d)) => d == "localhost",
+        None => false,
+    };
+    if url.scheme() != "https" && !loopback {
+        bail!("oidc.issuer: '{issuer}' must be an https URL (plain http only on this host)");
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        bail!("oidc.issuer: '{issuer}' must not have a query or fragment");
+    }
+    if o.client_id.trim().is_empty() {
+        bail!("oidc.client_id must be set when oidc.issuer is");
+    }
+    if o.client_secret
+        .as_ref()
+        .is_some_and(|s| s.expose_secret().is_empty())
+    {
+        bail!("oidc.client_secret must not be empty (leave it out for a public client)");
+    }
+    if o.display_name.trim().is_empty() {
+        bail!("oidc.display_name must not be empty");
+    }
+    let mut scopes = Vec::new();
+    for s in &o.scopes {
+        let s = s.trim();
+        if s.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            bail!("oidc.scopes: '{s}' is not a scope name");
+        }
+        if s != "openid" && !scopes.iter().any(|x| x == s) {
+            scopes.push(s.to_owned());
+        }
+    }
+    let roles_claim = o
+        .roles_claim
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(|c| c.split('.').map(str::to_owned).collect::<Vec<_>>());
+    if roles_claim.is_none() && (!o.roles.is_empty() || !o.tracks.is_empty()) {
+        bail!("oidc.roles and oidc.tracks need oidc.roles_claim (the claim they map, e.g. groups)");
+    }
+    let roles = o
+        .roles
+        .iter()
+        .map(|(value, role)| {
+            UserRole::parse_grantable(role)
+                .map(|r| (value.clone(), r))
+                .with_context(|| {
+                    format!(
+                        "oidc.roles.\"{value}\": unknown role '{role}' (attendee, moderator, \
+                         staff, admin)"
+                    )
+                })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let tracks = o
+        .tracks
+        .into_iter()
+        .map(|(value, tracks)| {
+            let tracks: Vec<String> = tracks
+                .iter()
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty())
+                .collect();
+            (value, tracks)
+        })
+        .collect();
+    Ok(Some(OidcSettings {
+        display_name: o.display_name.trim().to_owned(),
+        issuer: issuer.to_owned(),
+        client_id: o.client_id.trim().to_owned(),
+        client_secret: o.client_secret,
+        scopes,
+        roles_claim,
+        roles,
+        tracks,
+    }))
+}
+
+fn parse_smtp(m: RawSmtp) -> anyhow::Result<Option<SmtpSettings>> {
+    let Some(host) = m.host.as_deref().map(str::trim).filter(|h| !h.is_empty()) else {
+        return Ok(None);
+    };
+    let tls = match m.tls.trim().to_ascii_lowercase().as_str() {
+        "starttls" => SmtpTls::StartTls,
+        "tls" => SmtpTls::Implicit,
+        "none" => SmtpTls::None,
+        other => bail!("smtp.tls: '{other}' is not one of starttls, tls, none"),
+    };
+    let port = m.port.unwrap_or(match tls {
+        SmtpTls::StartTls => 587,
+        SmtpTls::Implicit => 465,
+        SmtpTls::None => 25,
+    });
+    if port == 0 {
+        bail!("smtp.port must not be 0");
+    }
+    if m.from.trim().parse::<lettre::message::Mailbox>().is_err() {
+        bail!(
+            "smtp.from: '{}' is not a sender like Conference <noreply@example.org>",
+            m.from
+        );
+    }
+    let credentials = match (m.username, m.password) {
+        (Some(u), Some(p)) if !u.trim().is_empty() => Some((u.trim().to_owned(), p)),
+        (None, None) => None,
+        _ => bail!("smtp.username and smtp.password go together"),
+    };
+    if m.links_per_email == 0 {
+        bail!("smtp.links_per_email must be at least 1");
+    }
+    let ca_pem = match m
+        .ca_file
+        .as_deref()
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+    {
+        Some(file) => {
+            let pem = std::fs::read_to_string(file)
+                .with_context(|| format!("smtp.ca_file: cannot read {file}"))?;
+            if !pem.contains("-----BEGIN CERTIFICATE-----")
+                || lettre::transport::smtp::client::Certificate::from_pem(pem.as_bytes()).is_err()
+            {
+                bail!("smtp.ca_file: {file} holds no PEM certificate");
+            }
+            if tls == SmtpTls::None {
+                bail!("smtp.ca_file needs smtp.tls = \"starttls\" or \"tls\"");
+            }
+            Some(pem)
+        }
+        None => None,
+    };
+    Ok(Some(SmtpSettings {
+        host: host.to_owned(),
+        port,
+        tls,
+        from: m.from.trim().to_owned(),
+        credentials,
+        ca_pem,
+        links_per_email: m.links_per_email,
+        timeout: Duration::from_secs(m.timeout_secs.max(1)),
+    }))
+}
+
 /// Parses an IANA zone name (backward-compatible links such as `Asia/Calcutta` included).
 pub fn parse_zone(s: &str) -> anyhow::Result<Tz> {
     s.trim()
@@ -974,5 +1274,129 @@ mod tests {
             assert!(!printed.contains(s.secret.expose_secret()));
         }
         assert!(printed.contains("[redacted]"));
+    }
+
+    fn with_oidc(adjust: impl FnOnce(&mut RawOidc)) -> anyhow::Result<Settings> {
+        let mut raw = RawSettings::example().unwrap();
+        raw.oidc.issuer = Some("https://id.example.org/realms/conf".into());
+        raw.oidc.client_id = "hallway".into();
+        raw.oidc.client_secret = Some(SecretString::from("oidc-client-secret-1"));
+        raw.oidc.roles_claim = Some("groups".into());
+        adjust(&mut raw.oidc);
+        raw.parse()
+    }
+
+    #[test]
+    fn an_oidc_section_is_checked_at_load_and_its_roles_parsed() {
+        let s = with_oidc(|o| {
+            o.roles.insert("Conference-Staff".into(), "Staff".into());
+            o.scopes = vec!["openid".into(), "email".into(), "email".into()];
+        })
+        .unwrap();
+        let o = s.oidc.unwrap();
+        assert_eq!(o.roles, vec![("Conference-Staff".into(), UserRole::Staff)]);
+        assert_eq!(o.scopes, vec!["email"], "openid is always asked for, once");
+        assert!(with_oidc(|o| o.issuer = Some("http://127.0.0.1:9400".into())).is_ok());
+        for (bad, wanted) in [
+            (
+                Box::new(|o: &mut RawOidc| o.issuer = Some("http://id.example.org".into()))
+                    as Box<dyn FnOnce(&mut RawOidc)>,
+                "must be an https URL",
+            ),
+            (
+                Box::new(|o| o.client_id = " ".into()),
+                "client_id must be set",
+            ),
+            (
+                Box::new(|o| {
+                    o.roles.insert("g".into(), "wizard".into());
+                }),
+                "unknown role 'wizard'",
+            ),
+            (
+                Box::new(|o| {
+                    o.roles_claim = None;
+                    o.roles.insert("g".into(), "staff".into());
+                }),
+                "need oidc.roles_claim",
+            ),
+        ] {
+            let err = format!("{:#}", with_oidc(bad).unwrap_err());
+            assert!(err.contains(wanted), "{err}");
+        }
+        assert!(RawSettings::example()
+            .unwrap()
+            .parse()
+            .unwrap()
+            .oidc
+            .is_none());
+    }
+
+    #[test]
+    fn claim_values_keep_their_case_when_read_from_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hallway.toml");
+        std::fs::write(
+            &path,
+            "[oidc]\nissuer = \"https://id.example.org\"\nclient_id = \"hallway\"\n\
+             roles_claim = \"groups\"\n[oidc.roles]\n\"Conference-Staff\" = \"staff\"\n",
+        )
+        .unwrap();
+        let raw = RawSettings::load(&path, true).unwrap();
+        assert_eq!(
+            raw.oidc.roles.keys().collect::<Vec<_>>(),
+            ["Conference-Staff"]
+        );
+    }
+
+    #[test]
+    fn an_smtp_section_is_checked_at_load() {
+        let smtp = |adjust: &dyn Fn(&mut RawSmtp)| {
+            let mut raw = RawSettings::example().unwrap();
+            raw.smtp.host = Some("mail.example.org".into());
+            raw.smtp.from = "Conference <noreply@example.org>".into();
+            adjust(&mut raw.smtp);
+            raw.parse().map(|s| s.smtp.unwrap())
+        };
+        let s = smtp(&|_| {}).unwrap();
+        assert_eq!((s.port, s.tls), (587, SmtpTls::StartTls));
+        assert_eq!(smtp(&|m| m.tls = "tls".into()).unwrap().port, 465);
+        for (adjust, wanted) in [
+            (
+                &(|m: &mut RawSmtp| m.tls = "ssl3".into()) as &dyn Fn(&mut RawSmtp),
+                "smtp.tls",
+            ),
+            (
+                &|m: &mut RawSmtp| m.from = "not a mailbox".into(),
+                "smtp.from",
+            ),
+            (
+                &|m: &mut RawSmtp| m.username = Some("u".into()),
+                "go together",
+            ),
+            (
+                &|m: &mut RawSmtp| m.ca_file = Some("/nonexistent/ca.pem".into()),
+                "cannot read",
+            ),
+            (
+                &|m: &mut RawSmtp| m.ca_file = Some("Cargo.toml".into()),
+                "no PEM certificate",
+            ),
+        ] {
+            let err = smtp(adjust).unwrap_err().to_string();
+            assert!(err.contains(wanted), "{err}");
+        }
+    }
+
+    #[test]
+    fn printed_configuration_never_contains_login_secrets() {
+        let mut raw = RawSettings::example().unwrap();
+        raw.oidc.client_secret = Some(SecretString::from("oidc-client-secret-1"));
+        raw.smtp.password = Some(SecretString::from("smtp-password-1"));
+        let printed = raw.to_redacted_toml().unwrap();
+        assert!(!printed.contains("oidc-client-secret-1"));
+        assert!(!printed.contains("smtp-password-1"));
+        let debug = format!("{:?}", with_oidc(|_| {}).unwrap());
+        assert!(!debug.contains("oidc-client-secret-1"));
     }
 }

@@ -76,6 +76,12 @@ pub enum AppError {
         /// Where the visitor came from.
         next: String,
     },
+    /// The identity provider (OpenID Connect) did not answer.
+    #[error("the login service {service} is not answering")]
+    LoginUnavailable {
+        /// Its name as the login page shows it.
+        service: String,
+    },
     /// Anything else: a bug or an outage of our own.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -161,6 +167,7 @@ impl ResponseError for AppError {
             }
             AppError::RoomFull { .. } => StatusCode::SERVICE_UNAVAILABLE,
             AppError::RoomClosed { .. } => StatusCode::CONFLICT,
+            AppError::LoginUnavailable { .. } => StatusCode::BAD_GATEWAY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -263,6 +270,13 @@ impl ResponseError for AppError {
                     ),
                 )
             }
+            AppError::LoginUnavailable { service } => (
+                "The login service is not answering",
+                format!(
+                    "We could not reach {service} just now. Please try again in a minute, or \
+                     use another way to log in on the login page."
+                ),
+            ),
             AppError::Internal(e) => {
                 tracing::error!(error = %format!("{e:#}"), "internal error");
                 (

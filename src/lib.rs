@@ -24,6 +24,8 @@ pub mod db;
 pub mod demo;
 /// The one HTTP error type.
 pub mod error;
+/// Recordings: BBB's recordings cached per session and room.
+pub mod recordings;
 /// Rooms: configuration, pins, join.
 pub mod rooms;
 /// Schedule: parsing, storage, pages.

@@ -11,6 +11,8 @@ use crate::clock::Clock;
 use crate::config::BbbServerSettings;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::recordings::cache::RecordingsCache;
+use crate::recordings::store as recordings_store;
 use crate::rooms::model::{JoinWindow, ServerName};
 use crate::rooms::placement::Placements;
 use crate::rooms::registry::{Flights, Registry};
@@ -63,10 +65,16 @@ pub struct AppState {
     pub sessions: Arc<crate::auth::gate::SessionGate>,
     /// Per-address login attempt limits (this instance).
     pub login_limits: Arc<crate::auth::limits::LoginLimits>,
+    /// The OpenID Connect provider, when `[oidc]` is configured.
+    pub oidc: Option<Arc<crate::auth::oidc::Oidc>>,
+    /// The mail server for login links, when `[smtp]` is configured.
+    pub mailer: Option<Arc<crate::auth::email_link::Mailer>>,
     /// Server states, health decisions and load.
     pub servers: Arc<ServerView>,
     /// The Prometheus series.
     pub metrics: Arc<Metrics>,
+    /// BBB's recordings of hallway's meetings, in memory (refreshed through `changes`).
+    pub recordings: Arc<RecordingsCache>,
 }
 
 /// The conference as pages show it: configuration overrides first, then the last import.
@@ -122,6 +130,9 @@ impl AppState {
                 }
                 Topic::GuestMode => self.sessions.reload_guest_mode(&self.db).await?,
                 Topic::Servers => self.servers.replace(servers_store::load(&self.db).await?),
+                Topic::Recordings => self
+                    .recordings
+                    .replace(recordings_store::all(&self.db).await?),
             }
         }
         Ok(changed)

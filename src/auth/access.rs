@@ -15,6 +15,7 @@
 //! | staff pages (status)   | login     | denied                   | denied    | denied                         | allowed   | allowed   |
 //! | schedule, guests, users| login     | denied                   | denied    | denied                         | denied    | allowed   |
 //! | servers (drain, move)  | login     | denied                   | denied    | denied                         | denied    | allowed   |
+//! | unpublished recordings | login     | denied                   | denied    | denied                         | allowed   | allowed   |
 //!
 //! A track moderator is a person whose `tracks` name the running session's track; a speaker is
 //! a registered person whose `speaker_of` names the session's guid or one of its persons exactly
@@ -66,6 +67,8 @@ pub enum Action<'a> {
     ManageUsers,
     /// Change server states, move rooms, start and end meetings from the dashboard.
     ManageServers,
+    /// See recordings BBB has not published (yet) in session and room lists.
+    ViewUnpublishedRecordings,
 }
 
 /// What the visitor is allowed.
@@ -134,7 +137,7 @@ pub fn decide(
 ) -> Result<Allowed, Denied> {
     let role = user.map_or(UserRole::Guest, |u| u.role);
     let outcome = match action {
-        Action::SeeStaffPages => {
+        Action::SeeStaffPages | Action::ViewUnpublishedRecordings => {
             if role >= UserRole::Staff {
                 Ok(Allowed::Yes)
             } else {
@@ -248,6 +251,22 @@ pub fn offers_open_room(user: Option<&SessionUser>, room: &Room, now: DateTime<U
 /// Whether navigation should link the staff pages.
 pub fn sees_staff_pages(user: Option<&SessionUser>, now: DateTime<Utc>) -> bool {
     decide(user, Action::SeeStaffPages, JoinWindow::default(), now).is_ok()
+}
+
+/// Whether navigation should link the schedule admin page (upload, pulls).
+pub fn sees_schedule_admin(user: Option<&SessionUser>, now: DateTime<Utc>) -> bool {
+    decide(user, Action::ManageSchedule, JoinWindow::default(), now).is_ok()
+}
+
+/// Whether recording lists include unpublished recordings for `user`.
+pub fn sees_unpublished_recordings(user: Option<&SessionUser>, now: DateTime<Utc>) -> bool {
+    decide(
+        user,
+        Action::ViewUnpublishedRecordings,
+        JoinWindow::default(),
+        now,
+    )
+    .is_ok()
 }
 
 /// Whether navigation should link the admin pages (users, guest mode).
@@ -601,5 +620,37 @@ mod tests {
             w,
             t(10, 45) + Duration::minutes(1)
         ));
+    }
+
+    #[test]
+    fn only_staff_and_admins_see_unpublished_recordings() {
+        use Who::*;
+        let w = JoinWindow::default();
+        for who in [
+            Anon,
+            Guest,
+            Attendee,
+            Moderator,
+            TrackMod,
+            Speaker,
+            SpeakerByGuid,
+            OtherTrackMod,
+            GuestNamedLikeSpeaker,
+            Staff,
+            Admin,
+        ] {
+            let u = person(who);
+            let got = decide(u.as_ref(), Action::ViewUnpublishedRecordings, w, t(10, 0));
+            let want = match who {
+                Staff | Admin => Ok(Allowed::Yes),
+                Anon => Err(Denied::LoginRequired),
+                _ => Err(Denied::StaffOnly),
+            };
+            assert_eq!(got, want, "{who:?}");
+            assert_eq!(
+                sees_unpublished_recordings(u.as_ref(), t(10, 0)),
+                want.is_ok()
+            );
+        }
     }
 }

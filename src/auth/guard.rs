@@ -1,7 +1,8 @@
 //! Typed extractors that ask `auth::access` before a handler runs: a handler that takes
 //! [`StaffPage`] or [`JoinAs`] cannot forget the check, and every refusal reads the same.
 //! [`Posted`] is the one CSRF check of every form post: a handler that takes it gets the form
-//! only when its `csrf` field matches the session's token.
+//! only when its `csrf` field matches the session's token; [`PostedMultipart`] is the same
+//! check for uploads. Both go through [`csrf_check`].
 
 use std::future::Future;
 use std::pin::Pin;
@@ -137,14 +138,8 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Posted<T> {
             let body = body
                 .await
                 .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?;
-            let token: CsrfField = serde_urlencoded::from_bytes(&body).map_err(|_| {
-                AppError::BadRequest(
-                    "The form could not be read: it carries no CSRF token. Please reload the \
-                     page and try again."
-                        .into(),
-                )
-            })?;
-            ctx.session.verify_csrf(&token.csrf)?;
+            let token = serde_urlencoded::from_bytes::<CsrfField>(&body).ok();
+            csrf_check(&ctx, token.as_ref().map(|t| t.csrf.as_str()))?;
             let form = serde_urlencoded::from_bytes(&body)
                 .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?;
             Ok(Posted { ctx, form })
@@ -263,4 +258,61 @@ pub fn join_decision(
         now,
     );
     Ok((role, target))
+}
+
+/// The one CSRF decision of every state-changing request ([`Posted`], [`PostedMultipart`]):
+/// no token is a broken form (400), a token that is not this session's is refused (403).
+pub fn csrf_check(ctx: &PageCtx, token: Option<&str>) -> Result<(), AppError> {
+    match token {
+        Some(t) => ctx.session.verify_csrf(t),
+        None => Err(AppError::BadRequest(
+            "The form could not be read: it carries no CSRF token. Please reload the page and \
+             try again."
+                .into(),
+        )),
+    }
+}
+
+/// A multipart upload whose first part is a `csrf` field matching the session's token (the
+/// upload forms put it first; browsers send parts in form order). The token is checked before
+/// any file is read, so a forged upload costs no more than its first part; the handler reads
+/// the remaining parts from `rest`.
+pub struct PostedMultipart {
+    /// The request context.
+    pub ctx: PageCtx,
+    /// The parts after the token.
+    pub rest: actix_multipart::Multipart,
+}
+
+impl FromRequest for PostedMultipart {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        use futures::StreamExt;
+        let ctx = PageCtx::from_request(req, payload);
+        let rest = actix_multipart::Multipart::from_request(req, payload).into_inner();
+        Box::pin(async move {
+            let ctx = ctx.await?;
+            let mut rest = rest.map_err(|e| AppError::BadRequest(format!("{e}")))?;
+            let mut token = None;
+            if let Some(Ok(mut field)) = rest.next().await {
+                if field.name() == Some("csrf") {
+                    let mut value = Vec::new();
+                    while let Some(chunk) = field.next().await {
+                        let chunk = chunk.map_err(|e| {
+                            AppError::BadRequest(format!("The upload broke off: {e}"))
+                        })?;
+                        if value.len() + chunk.len() > 4096 {
+                            return Err(AppError::BadRequest("The CSRF token is too long.".into()));
+                        }
+                        value.extend_from_slice(&chunk);
+                    }
+                    token = Some(String::from_utf8_lossy(&value).trim().to_owned());
+                }
+            }
+            csrf_check(&ctx, token.as_deref())?;
+            Ok(PostedMultipart { ctx, rest })
+        })
+    }
 }

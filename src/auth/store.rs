@@ -1,6 +1,7 @@
 //! All SQL of accounts: one-time admin tokens, server-side sessions, the registration list,
-//! login failure counters, e-mailed login links, guest mode and the audit log. Tokens and
-//! session ids are stored as SHA-256 only; codes as argon2 (hashed by the caller).
+//! login failure counters, e-mailed login links, OpenID Connect logins under way and their id
+//! tokens, guest mode and the audit log. Tokens and session ids are stored as SHA-256 only;
+//! codes as argon2 (hashed by the caller).
 
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
@@ -463,13 +464,18 @@ pub async fn clear_failures(db: &Db, email: &str) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Names guests may not take: everyone of the registration list with more than attendee
-/// rights or a track to moderate (lower case).
-pub async fn privileged_names(db: &Db) -> Result<Vec<String>, sqlx::Error> {
-    let rows =
-        sqlx::query("select name from people where roles <> '[\"attendee\"]' or tracks <> '[]'")
-            .fetch_all(db.pool())
-            .await?;
+/// Names guests may not take (lower case): everyone of the registration list with more than
+/// attendee rights or a track to moderate, and everyone logged in now as a moderator, staff or
+/// admin (people of the identity provider are on no list).
+pub async fn privileged_names(db: &Db, now: DateTime<Utc>) -> Result<Vec<String>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select name from people where roles <> '[\"attendee\"]' or tracks <> '[]' \
+         union select name from auth_sessions where role in ('moderator', 'staff', 'admin') \
+         and revoked_at is null and expires_at > $1",
+    )
+    .bind(to_db_time(now))
+    .fetch_all(db.pool())
+    .await?;
     rows.iter()
         .map(|r| r.try_get::<String, _>("name").map(|n| n.to_lowercase()))
         .collect()
@@ -481,4 +487,200 @@ pub async fn count_people(db: &Db) -> Result<i64, sqlx::Error> {
         .fetch_one(db.pool())
         .await?;
     row.try_get("n")
+}
+
+// --- e-mailed login links ----------------------------------------------------------------
+
+/// Makes a single-use login link token for `person_id`, valid for `ttl`; returns the token.
+/// Expired links are swept out at the same time.
+pub async fn create_login_link(
+    db: &Db,
+    person_id: &str,
+    ttl: Duration,
+    now: DateTime<Utc>,
+) -> Result<String, sqlx::Error> {
+    let mut bytes = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let token = hex::encode(bytes);
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("delete from login_links where expires_at <= $1")
+        .bind(to_db_time(now - Duration::days(1)))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "insert into login_links (token_hash, person_id, created_at, expires_at, used_at) \
+         values ($1, $2, $3, $4, null)",
+    )
+    .bind(hash(&token))
+    .bind(person_id)
+    .bind(to_db_time(now))
+    .bind(to_db_time(now + ttl))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// The person id of a login link that is still unused and unexpired.
+pub async fn peek_login_link(
+    db: &Db,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query(
+        "select person_id from login_links where token_hash = $1 and used_at is null \
+         and expires_at > $2",
+    )
+    .bind(hash(token))
+    .bind(to_db_time(now))
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|r| r.try_get("person_id")).transpose()
+}
+
+/// Marks a login link used, atomically; returns the person id if this call redeemed it.
+pub async fn redeem_login_link(
+    db: &Db,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, sqlx::Error> {
+    let person = peek_login_link(db, token, now).await?;
+    let done = sqlx::query(
+        "update login_links set used_at = $1 where token_hash = $2 and used_at is null \
+         and expires_at > $1",
+    )
+    .bind(to_db_time(now))
+    .bind(hash(token))
+    .execute(db.pool())
+    .await?;
+    Ok(if done.rows_affected() == 1 {
+        person
+    } else {
+        None
+    })
+}
+
+// --- OpenID Connect ------------------------------------------------------------------------
+
+/// What the callback of one authorization request needs.
+#[derive(Clone, Debug)]
+pub struct PendingOidc {
+    /// The nonce the id token must carry.
+    pub nonce: String,
+    /// The PKCE code verifier.
+    pub pkce_verifier: String,
+    /// Where to go after the login (a safe local path).
+    pub next: String,
+}
+
+/// Records an authorization request under its `state` until `expires_at` (and sweeps out
+/// expired ones).
+pub async fn insert_pending_oidc(
+    db: &Db,
+    state: &str,
+    pending: &PendingOidc,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("delete from oidc_pending where expires_at <= $1")
+        .bind(to_db_time(now))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "insert into oidc_pending (state_hash, nonce, pkce_verifier, next, expires_at) \
+         values ($1, $2, $3, $4, $5)",
+    )
+    .bind(hash(state))
+    .bind(pending.nonce.as_str())
+    .bind(pending.pkce_verifier.as_str())
+    .bind(pending.next.as_str())
+    .bind(to_db_time(expires_at))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await
+}
+
+/// Takes the authorization request of `state` out, atomically: only the first callback with
+/// it gets it, and only before it expires.
+pub async fn take_pending_oidc(
+    db: &Db,
+    state: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<PendingOidc>, sqlx::Error> {
+    let row = sqlx::query(
+        "select nonce, pkce_verifier, next from oidc_pending where state_hash = $1 \
+         and expires_at > $2",
+    )
+    .bind(hash(state))
+    .bind(to_db_time(now))
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let done = sqlx::query("delete from oidc_pending where state_hash = $1")
+        .bind(hash(state))
+        .execute(db.pool())
+        .await?;
+    if done.rows_affected() != 1 {
+        return Ok(None);
+    }
+    Ok(Some(PendingOidc {
+        nonce: row.try_get("nonce")?,
+        pkce_verifier: row.try_get("pkce_verifier")?,
+        next: row.try_get("next")?,
+    }))
+}
+
+/// Keeps the id token of an OIDC login of `user_id` until `expires_at`; returns the handle
+/// the cookie carries.
+pub async fn insert_oidc_session(
+    db: &Db,
+    user_id: &str,
+    id_token: &str,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<String, sqlx::Error> {
+    let mut bytes = [0u8; 24];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let handle = hex::encode(bytes);
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("delete from oidc_sessions where expires_at <= $1")
+        .bind(to_db_time(now))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "insert into oidc_sessions (handle_hash, user_id, id_token, expires_at) \
+         values ($1, $2, $3, $4)",
+    )
+    .bind(hash(&handle))
+    .bind(user_id)
+    .bind(id_token)
+    .bind(to_db_time(expires_at))
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(handle)
+}
+
+/// Takes out the id token kept under `handle` for `user_id` (logout).
+pub async fn take_oidc_session(
+    db: &Db,
+    handle: &str,
+    user_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, sqlx::Error> {
+    let row = sqlx::query(
+        "select id_token from oidc_sessions where handle_hash = $1 and user_id = $2 \
+         and expires_at > $3",
+    )
+    .bind(hash(handle))
+    .bind(user_id)
+    .bind(to_db_time(now))
+    .fetch_optional(db.pool())
+    .await?;
+    sqlx::query("delete from oidc_sessions where handle_hash = $1")
+        .bind(hash(handle))
+        .execute(db.pool())
+        .await?;
+    row.map(|r| r.try_get("id_token")).transpose()
 }

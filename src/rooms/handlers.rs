@@ -10,7 +10,7 @@
 //! behind hallway's back, the return forgets the stale meeting, creates it again and sends
 //! the user in: one extra redirect, no error page. The shared secret never leaves the server.
 
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use crate::auth::guard::{join_decision, JoinAs};
@@ -25,14 +25,19 @@ use crate::rooms::token::{ReturnTicket, RETURN_LINK_LIFETIME};
 use crate::state::AppState;
 use crate::web::page::PageCtx;
 use crate::web::render::see_other;
+use crate::web::routes::Routes;
 
 /// Registers the rooms feature's routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(join).service(back_from_bbb);
+pub fn configure(r: &mut Routes<'_>) {
+    r.post("/rooms/{slug}/join", "into the room's BBB meeting", join)
+        .get(
+            "/rooms/{slug}/return",
+            "where BBB sends people back (left, or refused)",
+            back_from_bbb,
+        );
 }
 
 /// Sends the browser into the room's meeting (creating it first if it is not live).
-#[post("/rooms/{slug}/join")]
 pub async fn join(join: JoinAs) -> AppResult<HttpResponse> {
     let JoinAs {
         ctx,
@@ -176,7 +181,6 @@ struct JoinErrorItem {
 }
 
 /// Where BBB sends the browser after a refused join (`?errors=`) or when people leave.
-#[get("/rooms/{slug}/return")]
 pub async fn back_from_bbb(
     ctx: PageCtx,
     slug: web::Path<String>,

@@ -121,6 +121,13 @@ pub fn derived_password(secret: &SecretString, meeting_id: &str, role: Role) -> 
     hex::encode(h.finalize())[..16].to_owned()
 }
 
+/// The `meta_` name (without the prefix) that tags a room's meetings with the room's slug.
+pub const ROOM_META: &str = "hallway-room";
+/// The `meta_` name that tags a session's meeting with the session's stable key.
+pub const SESSION_KEY_META: &str = "hallway-session-key";
+/// The `meta_` name that tags a session's meeting with the schedule's guid of the session.
+pub const SESSION_GUID_META: &str = "hallway-session-guid";
+
 /// Where the portal is, and the create settings that are not the room's own.
 pub struct Site<'a> {
     /// The conference's display name.
@@ -154,14 +161,17 @@ pub fn create_request(
     };
     let mut meta = vec![
         ("bbb-origin".into(), "hallway".into()),
-        ("hallway-room".into(), room.slug.to_string()),
+        (ROOM_META.into(), room.slug.to_string()),
         ("bbb-origin-server-name".into(), site.host.to_owned()),
     ];
+    // Which session the meeting (and so its recordings) belongs to: BBB copies these into
+    // every recording's metadata, lower-cased (`meta_[a-zA-Z][a-zA-Z0-9-]*`: ours already
+    // are), and getRecordings filters on them.
     if let Some(s) = &target.session {
-        meta.push((
-            "hallway-session".into(),
-            s.guid.clone().unwrap_or_else(|| s.key.clone()),
-        ));
+        meta.push((SESSION_KEY_META.into(), s.key.clone()));
+        if let Some(guid) = &s.guid {
+            meta.push((SESSION_GUID_META.into(), guid.clone()));
+        }
     }
     CreateMeeting {
         meeting_id: meeting_id.to_owned(),
@@ -293,9 +303,29 @@ mod tests {
         assert!(!c.record && !c.auto_start_recording);
         assert_eq!(c.name, "MC 1: Talk b");
         assert_eq!(c.max_participants, Some(110));
-        assert!(c.meta.contains(&("hallway-session".into(), "b".into())));
-        let recorded = session("a", t, 60, false);
+        assert!(c.meta.contains(&("hallway-session-key".into(), "b".into())));
+        assert!(
+            !c.meta.iter().any(|(k, _)| k == SESSION_GUID_META),
+            "no guid, no guid tag"
+        );
+        let mut recorded = session("a", t, 60, false);
+        recorded.guid = Some("e31f2bf9-432f-5a8f-ba21-2fd5cc2cb1d6".into());
         let target = target_for("hw", &r, &[&recorded], JoinWindow::default(), t);
-        assert!(create_request(&r, &target, &secret, &site).record);
+        let c = create_request(&r, &target, &secret, &site);
+        assert!(c.record);
+        assert!(c.meta.contains(&(
+            "hallway-session-guid".into(),
+            "e31f2bf9-432f-5a8f-ba21-2fd5cc2cb1d6".into()
+        )));
+        assert!(c.meta.contains(&("hallway-room".into(), "mc1".into())));
+        // BBB's rule for meta_ names, which it lower-cases.
+        for (k, _) in &c.meta {
+            assert!(
+                k.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                    && k.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{k}"
+            );
+        }
     }
 }

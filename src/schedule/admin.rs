@@ -2,12 +2,12 @@
 //! state of URL pulls and unmapped rooms, and takes an upload (preview or import). The public
 //! exports are in `feeds`.
 
-use actix_multipart::Multipart;
-use actix_web::{get, post, HttpResponse};
+use actix_web::HttpResponse;
 use askama::Template;
 use futures::StreamExt;
 
-use crate::auth::guard::ScheduleAdmin;
+use crate::auth::access::Action;
+use crate::auth::guard::{check, PostedMultipart, ScheduleAdmin};
 use crate::config;
 use crate::error::{AppError, AppResult};
 use crate::schedule::diff::change_lines;
@@ -15,6 +15,7 @@ use crate::schedule::import::{self, ImportError, ImportOptions};
 use crate::schedule::store::{self, ConferenceInfo, PullState};
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
+use crate::web::routes::Routes;
 use crate::web::{render, time};
 
 /// A change line on the result page.
@@ -107,12 +108,20 @@ async fn page(ctx: &PageCtx, result: Option<UploadResult>) -> AppResult<AdminSch
 }
 
 /// Registers the schedule administration routes.
-pub fn configure(cfg: &mut actix_web::web::ServiceConfig) {
-    cfg.service(admin_schedule).service(upload_schedule);
+pub fn configure(r: &mut Routes<'_>) {
+    r.get(
+        "/admin/schedule",
+        "where the schedule came from, the upload form",
+        admin_schedule,
+    )
+    .post(
+        "/admin/schedule",
+        "upload a schedule (preview or import)",
+        upload_schedule,
+    );
 }
 
 /// `GET /admin/schedule`.
-#[get("/admin/schedule")]
 pub async fn admin_schedule(ScheduleAdmin(ctx): ScheduleAdmin) -> AppResult<HttpResponse> {
     let p = page(&ctx, None).await?;
     render::page(&ctx, &p)
@@ -174,21 +183,17 @@ async fn read_field(
     Ok(buf)
 }
 
-/// `POST /admin/schedule` (multipart: csrf, file, timezone, action=preview|import).
-#[post("/admin/schedule")]
-pub async fn upload_schedule(
-    ScheduleAdmin(ctx): ScheduleAdmin,
-    mut form: Multipart,
-) -> AppResult<HttpResponse> {
+/// `POST /admin/schedule` (multipart: csrf first, then file, timezone, action=preview|import).
+pub async fn upload_schedule(post: PostedMultipart) -> AppResult<HttpResponse> {
+    let PostedMultipart {
+        ctx,
+        rest: mut form,
+    } = post;
+    check(&ctx, Action::ManageSchedule)?;
     let state = &ctx.state;
     let max = state.settings.schedule.max_bytes;
-    let (mut csrf, mut file, mut file_name, mut tz, mut action) = (
-        String::new(),
-        None,
-        String::from("upload"),
-        String::new(),
-        String::new(),
-    );
+    let (mut file, mut file_name, mut tz, mut action) =
+        (None, String::from("upload"), String::new(), String::new());
     while let Some(field) = form.next().await {
         let mut field = field
             .map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
@@ -204,7 +209,6 @@ pub async fn upload_schedule(
                 let v = read_field(&mut field, 4096, "form field").await?;
                 let v = String::from_utf8_lossy(&v).trim().to_owned();
                 match other {
-                    "csrf" => csrf = v,
                     "timezone" => tz = v,
                     "action" => action = v,
                     _ => {}
@@ -212,7 +216,6 @@ pub async fn upload_schedule(
             }
         }
     }
-    ctx.session.verify_csrf(&csrf)?;
     let file = file
         .filter(|f| !f.is_empty())
         .ok_or_else(|| AppError::BadRequest("Choose a schedule file to upload.".into()))?;

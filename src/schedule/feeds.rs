@@ -14,7 +14,7 @@
 use std::sync::Arc;
 
 use actix_web::http::header::{self, EntityTag, IfNoneMatch};
-use actix_web::{route, web, HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 
 use crate::error::{AppError, AppResult};
@@ -24,6 +24,7 @@ use crate::schedule::index::ScheduleIndex;
 use crate::schedule::slug::track_matches;
 use crate::schedule::stored::StoredSession;
 use crate::state::AppState;
+use crate::web::routes::Routes;
 use crate::web::time;
 
 /// How long shared caches and apps may reuse an export without asking again.
@@ -31,13 +32,25 @@ pub const CACHE_CONTROL: &str = "public, max-age=60";
 
 /// Registers the export routes. They must come before the attendee pages: `/tracks/{slug}` and
 /// `/sessions/{id}` would otherwise also match `….ics`.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(schedule_xml)
-        .service(schedule_json)
-        .service(api_schedule)
-        .service(schedule_ics)
-        .service(track_ics)
-        .service(session_ics);
+pub fn configure(r: &mut Routes<'_>) {
+    r.get_head("/schedule.xml", "the schedule as frab XML", schedule_xml)
+        .get_head("/schedule.json", "the schedule as frab JSON", schedule_json)
+        .get_head(
+            "/api/v1/schedule",
+            "the schedule as hallway JSON",
+            api_schedule,
+        )
+        .get_head(
+            "/schedule.ics",
+            "the whole schedule as a calendar",
+            schedule_ics,
+        )
+        .get_head("/tracks/{slug}.ics", "one track as a calendar", track_ics)
+        .get_head(
+            "/sessions/{id}.ics",
+            "one session as a calendar",
+            session_ics,
+        );
 }
 
 /// The schedule snapshot and what the exports say about the conference.
@@ -108,14 +121,12 @@ fn json_bytes(v: &impl serde::Serialize) -> AppResult<Vec<u8>> {
 }
 
 /// `GET /schedule.xml`: frab XML for schedule apps.
-#[route("/schedule.xml", method = "GET", method = "HEAD")]
 pub async fn schedule_xml(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let (meta, index) = export_data(&state);
     cacheable(&req, XML, export::frab_xml(&meta, index.all()).into_bytes())
 }
 
 /// `GET /schedule.json`: frab/pretalx schedule.json for schedule apps.
-#[route("/schedule.json", method = "GET", method = "HEAD")]
 pub async fn schedule_json(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -126,7 +137,6 @@ pub async fn schedule_json(
 }
 
 /// `GET /api/v1/schedule`: hallway's normalized JSON (as `hallway schedule show --json`).
-#[route("/api/v1/schedule", method = "GET", method = "HEAD")]
 pub async fn api_schedule(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
     let index = state.schedule.get();
     let list: Vec<serde_json::Value> = index.all().iter().map(export::normalized).collect();
@@ -154,7 +164,6 @@ fn ics<'s>(
 }
 
 /// `GET /schedule.ics`: every session.
-#[route("/schedule.ics", method = "GET", method = "HEAD")]
 pub async fn schedule_ics(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let (meta, index) = export_data(&state);
     let name = meta.title.clone();
@@ -163,7 +172,6 @@ pub async fn schedule_ics(req: HttpRequest, state: web::Data<AppState>) -> HttpR
 
 /// `GET /tracks/{slug}.ics`: the sessions of one track (slug as in
 /// [`crate::schedule::slug::track_slug`]); 404 when no session has that track.
-#[route("/tracks/{slug}.ics", method = "GET", method = "HEAD")]
 pub async fn track_ics(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -184,7 +192,6 @@ pub async fn track_ics(
 }
 
 /// `GET /sessions/{id}.ics`: one session; 404 when there is no such session.
-#[route("/sessions/{id}.ics", method = "GET", method = "HEAD")]
 pub async fn session_ics(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -8,7 +8,7 @@
 //! could not), sends the next joins to the new server at once, and leaves the old meeting to
 //! `rooms::lifecycle::retire_moved_once`, which ends it `status.move_end_delay` later.
 
-use actix_web::{post, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use crate::auth::guard::{join_decision, ServerAdmin};
@@ -20,13 +20,26 @@ use crate::servers::store::{self, RoomMove};
 use crate::servers::view::ServerState;
 use crate::web::page::PageCtx;
 use crate::web::render::see_other;
+use crate::web::routes::Routes;
 
 /// Registers the actions.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(set_state)
-        .service(move_room)
-        .service(start_room)
-        .service(end_room);
+pub fn configure(r: &mut Routes<'_>) {
+    r.post(
+        "/admin/servers/{name}/state",
+        "enable, drain or disable a server",
+        set_state,
+    )
+    .post(
+        "/admin/rooms/{slug}/move",
+        "move a room to another server",
+        move_room,
+    )
+    .post(
+        "/admin/rooms/{slug}/start",
+        "start a room's meeting",
+        start_room,
+    )
+    .post("/admin/rooms/{slug}/end", "end a room's meeting", end_room);
 }
 
 /// A form with only the CSRF token.
@@ -77,7 +90,6 @@ fn server_named(ctx: &PageCtx, name: &str) -> AppResult<ServerName> {
 }
 
 /// Enables, drains or disables a server.
-#[post("/admin/servers/{name}/state")]
 pub async fn set_state(
     ServerAdmin(ctx): ServerAdmin,
     name: web::Path<String>,
@@ -127,7 +139,6 @@ async fn end_meetings(ctx: &PageCtx, room: &Room) -> AppResult<Vec<String>> {
 }
 
 /// Ends the room's meeting.
-#[post("/admin/rooms/{slug}/end")]
 pub async fn end_room(
     ServerAdmin(ctx): ServerAdmin,
     slug: web::Path<String>,
@@ -155,7 +166,6 @@ pub async fn end_room(
 }
 
 /// Creates the room's meeting now (the one a join would enter), without joining.
-#[post("/admin/rooms/{slug}/start")]
 pub async fn start_room(
     ServerAdmin(ctx): ServerAdmin,
     slug: web::Path<String>,
@@ -185,7 +195,6 @@ pub async fn start_room(
 }
 
 /// Moves the room to another server (also "move back" to its configured pin).
-#[post("/admin/rooms/{slug}/move")]
 pub async fn move_room(
     ServerAdmin(ctx): ServerAdmin,
     slug: web::Path<String>,

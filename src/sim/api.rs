@@ -256,7 +256,7 @@ fn handle_call(
     sim: &Shared,
     wrong_secret: bool,
 ) -> HttpResponse {
-    if !CALLS.contains(&call) {
+    if !CALLS.contains(&call) && !super::recordings::CALLS.contains(&call) {
         return failed("unsupportedRequest", "This request is not supported.");
     }
     // sendChatMessage came with BBB 3.0; older bbb-web has no such action.
@@ -360,8 +360,10 @@ fn handle_call(
     match call {
         "create" => create(sim, &params),
         "join" => join(sim, req, &params),
-        "getRecordings" => xml(render::no_recordings()),
         "sendChatMessage" => xml(super::chat::send(sim, &params.0)),
+        "getRecordings" | "publishRecordings" | "deleteRecordings" => {
+            xml(super::recordings::answer(sim, call, &params.0))
+        }
         "getMeetings" => {
             let st = sim.lock();
             xml(render::meetings(st.meetings.values()))

@@ -17,10 +17,10 @@
 //!   2.4+ has `apiVersion` and `bbbVersion` (`<major>.<minor>-hallway-sim`),
 //!   older ones only `version`.
 //! - `GET|POST /bigbluebutton/api/{call}` for create, getMeetings,
-//!   getMeetingInfo, isMeetingRunning, end, getRecordings (always
-//!   `noRecordings`: the sim records nothing); `GET` for join and for
-//!   sendChatMessage (3.0+ only: older versions answer `unsupportedRequest`;
-//!   see `chat`). Other calls:
+//!   getMeetingInfo, isMeetingRunning, end, getRecordings (the recordings
+//!   added through the control API, see `recordings`); `GET` for join,
+//!   publishRecordings and deleteRecordings, and for sendChatMessage (3.0+
+//!   only: older versions answer `unsupportedRequest`; see `chat`). Other calls:
 //!   FAILED `unsupportedRequest`. A parameter given both in the URL query and
 //!   in a POST form body is a `checksumError` (as bbb-web 3.0).
 //! - Join errors as bbb-web's ApiController `join` sends them (2.7/3.0
@@ -55,6 +55,11 @@
 //! - `GET /sim/meetings/{meetingID}/chat` → `{"messages": [{meetingID,
 //!   createTime, userName, message}]}`: what sendChatMessage delivered to
 //!   that meeting, oldest first, kept after the meeting ended.
+//! - `POST /sim/meetings/{meetingID}/recordings` with a JSON
+//!   [`RecordingSpec`] (format, length, playback URL, `meta`, start and end,
+//!   published or not) → 201 `{"recordID": "..."}`: a recording as BBB
+//!   would list it after the meeting (409 if the meeting was created with
+//!   `record=false`). Rust: [`SimServer::add_recording`].
 //! - `GET /sim/state` → `{"server", "meetings": [{meetingID, name,
 //!   internalMeetingID, createTime, running, hasUserJoined,
 //!   hasBeenForciblyEnded, logoutURL (from create, or null), maxUsers, metadata, attendees: [{userID, fullName, role,
@@ -113,15 +118,19 @@ mod api;
 mod chat;
 mod control;
 mod faults;
+mod recordings;
 mod render;
 mod state;
 mod tls;
 
 pub use chat::SimChatMessage;
 pub use faults::{Failure, Faults};
+pub use recordings::{AddRecordingError, FormatSpec, PreviewSpec, RecordingSpec};
 
 #[cfg(test)]
 mod bbbctl_tests;
+#[cfg(test)]
+mod recordings_tests;
 #[cfg(test)]
 mod tests;
 
@@ -191,6 +200,8 @@ pub(crate) struct Shared {
     calls: Mutex<BTreeMap<String, u64>>,
     /// Chat messages accepted by sendChatMessage (`chat`), oldest first.
     chats: Mutex<Vec<chat::SimChatMessage>>,
+    /// Recordings added through the control API.
+    recordings: recordings::Recordings,
 }
 
 impl Shared {
@@ -274,6 +285,14 @@ fn routes(cfg: &mut web::ServiceConfig) {
             "/sim/meetings/{meeting_id}/chat",
             web::get().to(chat::get_chat),
         )
+        .route(
+            "/sim/meetings/{meeting_id}/recordings",
+            web::post().to(recordings::post_recording),
+        )
+        .route(
+            "/playback/{format}/{record_id}",
+            web::get().to(recordings::playback_page),
+        )
         .route("/sim/state", web::get().to(control::get_state))
         .route("/sim/stats", web::get().to(control::get_stats))
         .route("/sim/stats/reset", web::post().to(control::reset_stats))
@@ -323,6 +342,7 @@ impl SimServer {
             faults: Mutex::new(Faults::none()),
             calls: Mutex::new(BTreeMap::new()),
             chats: Mutex::new(Vec::new()),
+            recordings: recordings::Recordings::default(),
         });
         let data = shared.clone();
         let server = HttpServer::new(move || App::new().app_data(data.clone()).configure(routes))
@@ -391,6 +411,18 @@ impl SimServer {
                 video,
             },
         )
+    }
+
+    /// Rust twin of `POST /sim/meetings/{id}/recordings`: adds a recording of
+    /// `meeting_id` as BBB would list it after the meeting, and returns its
+    /// recordID.
+    pub fn add_recording(
+        &self,
+        meeting_id: &str,
+        spec: RecordingSpec,
+    ) -> Result<String, AddRecordingError> {
+        let origin = format!("http://127.0.0.1:{}", self.port);
+        recordings::add(&self.shared, &origin, meeting_id, spec)
     }
 
     /// Rust twin of `PUT /sim/faults`: replaces the injected faults.

@@ -36,6 +36,25 @@ impl Xml {
         self
     }
 
+    /// `<name a="v" …>text</name>`, attribute values escaped.
+    pub fn elem_with_attrs(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) -> &mut Self {
+        self.out.push('<');
+        self.out.push_str(name);
+        for (k, v) in attrs {
+            self.out.push(' ');
+            self.out.push_str(k);
+            self.out.push_str("=\"");
+            self.out.push_str(&escape(*v));
+            self.out.push('"');
+        }
+        self.out.push('>');
+        self.out.push_str(&escape(text));
+        self.out.push_str("</");
+        self.out.push_str(name);
+        self.out.push_str(">\n");
+        self
+    }
+
     /// `<name>` opening tag.
     pub fn open(&mut self, name: &str) -> &mut Self {
         self.out.push('<');
@@ -266,7 +285,7 @@ pub(crate) fn api_version(origin: &str, version: ServerVersion) -> String {
     x.finish()
 }
 
-/// getRecordings: the sim records nothing (RecMetaXmlHelper's empty answer).
+/// getRecordings with nothing to list (RecMetaXmlHelper's empty answer).
 pub(crate) fn no_recordings() -> String {
     let mut x = Xml::response("SUCCESS");
     x.elem("recordings", "")

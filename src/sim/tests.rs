@@ -23,15 +23,15 @@ async fn start_with(cfg: SimConfig) -> SimServer {
     SimServer::start(l, cfg).await.expect("start sim")
 }
 
-async fn start() -> SimServer {
+pub(super) async fn start() -> SimServer {
     start_with(SimConfig::new("sim1", SECRET)).await
 }
 
-fn ep(sim: &SimServer, alg: ChecksumAlgorithm) -> Endpoint {
+pub(super) fn ep(sim: &SimServer, alg: ChecksumAlgorithm) -> Endpoint {
     Endpoint::new("sim1", &sim.base_url(), SecretString::from(SECRET), alg)
 }
 
-fn client() -> BbbClient {
+pub(super) fn client() -> BbbClient {
     BbbClient::new(Timeouts {
         connect: Duration::from_secs(2),
         total: Duration::from_secs(10),
@@ -47,7 +47,7 @@ fn raw_http() -> reqwest::Client {
         .expect("reqwest")
 }
 
-async fn get_text(url: &str) -> String {
+pub(super) async fn get_text(url: &str) -> String {
     raw_http()
         .get(url)
         .send()
@@ -58,7 +58,7 @@ async fn get_text(url: &str) -> String {
         .expect("body")
 }
 
-fn room(id: &str) -> CreateMeeting {
+pub(super) fn room(id: &str) -> CreateMeeting {
     CreateMeeting {
         meeting_id: id.into(),
         name: "LPC Room 1".into(),
@@ -932,7 +932,7 @@ fn verify_query_like_bbb_web() {
 }
 
 /// Element paths of an XML document (`response/meetings/meeting/meetingID`).
-fn element_paths(body: &str) -> BTreeSet<String> {
+pub(super) fn element_paths(body: &str) -> BTreeSet<String> {
     let mut reader = quick_xml::Reader::from_str(body);
     let mut stack: Vec<String> = Vec::new();
     let mut out = BTreeSet::new();
@@ -970,7 +970,7 @@ pub(super) fn report_skip(reason: &str) {
     let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {reason}");
 }
 
-fn fixture(name: &str) -> Option<String> {
+pub(super) fn fixture(name: &str) -> Option<String> {
     let dir = std::path::PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../shared/fixtures/bbb"
@@ -1559,7 +1559,7 @@ async fn client_follows_redirecting_front_end() {
     sim.stop().await;
 }
 
-/// getRecordings: the sim answers noRecordings, shaped like the fixture.
+/// getRecordings with no recordings added: noRecordings, shaped like the fixture.
 #[tokio::test]
 async fn get_recordings_no_recordings() {
     let sim = start().await;

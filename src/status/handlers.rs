@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use actix_web::http::header;
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{DateTime, Utc};
 use secrecy::ExposeSecret;
@@ -28,16 +28,25 @@ use crate::state::AppState;
 use crate::status::health::Health;
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
+use crate::web::routes::Routes;
 use crate::web::{render, time};
 
 /// Registers the dashboard, its live feed, the JSON status, metrics and the staff actions.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(status_page)
-        .service(status_events)
-        .service(live_js)
-        .service(status_json)
-        .service(metrics);
-    crate::servers::handlers::configure(cfg);
+pub fn configure(r: &mut Routes<'_>) {
+    r.get("/admin/status", "the status dashboard", status_page)
+        .get(
+            "/admin/status/events",
+            "the dashboard's server-sent events",
+            status_events,
+        )
+        .get("/admin/status/live.js", "the dashboard's script", live_js)
+        .get(
+            "/api/v1/status",
+            "the dashboard's data as JSON",
+            status_json,
+        )
+        .get("/metrics", "Prometheus metrics", metrics);
+    crate::servers::handlers::configure(r);
 }
 
 /// More servers than this and the healthy ones fold away.
@@ -484,7 +493,6 @@ pub struct StatusQuery {
 }
 
 /// Renders the dashboard.
-#[get("/admin/status")]
 pub async fn status_page(
     StaffPage(ctx): StaffPage,
     q: web::Query<StatusQuery>,
@@ -533,7 +541,6 @@ pub async fn status_page(
 }
 
 /// The dashboard's script: on every snapshot event, fetch the page again and swap it in.
-#[get("/admin/status/live.js")]
 pub async fn live_js() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/javascript; charset=utf-8")
@@ -541,7 +548,6 @@ pub async fn live_js() -> HttpResponse {
 }
 
 /// Server-sent events: `event: snapshot` whenever a newer poll snapshot is published.
-#[get("/admin/status/events")]
 pub async fn status_events(StaffPage(ctx): StaffPage) -> HttpResponse {
     let rx = ctx.state.status.subscribe();
     let stream = futures::stream::unfold(rx, |mut rx| async move {
@@ -595,7 +601,6 @@ fn unauthorized(what: &str) -> HttpResponse {
 }
 
 /// The dashboard's data as JSON.
-#[get("/api/v1/status")]
 pub async fn status_json(ctx: PageCtx, req: HttpRequest) -> AppResult<HttpResponse> {
     if !(has_token(&ctx.state, &req) || is_staff(&ctx)) {
         return Ok(unauthorized("The status"));
@@ -604,7 +609,6 @@ pub async fn status_json(ctx: PageCtx, req: HttpRequest) -> AppResult<HttpRespon
 }
 
 /// Prometheus text. On the main port only for staff or the token, unless `metrics.public`.
-#[get("/metrics")]
 pub async fn metrics(ctx: PageCtx, req: HttpRequest) -> HttpResponse {
     if !(ctx.state.settings.metrics.public || has_token(&ctx.state, &req) || is_staff(&ctx)) {
         return unauthorized("/metrics");

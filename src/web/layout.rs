@@ -30,6 +30,10 @@ pub struct Layout {
     pub user: Option<SessionUser>,
     /// Whether navigation links the staff pages (`auth::access` decided).
     pub staff_links: bool,
+    /// Whether navigation links the schedule admin page (`auth::access` decided).
+    pub schedule_link: bool,
+    /// Whether navigation links the users page (`auth::access` decided).
+    pub users_link: bool,
     /// CSRF token for forms on the page.
     pub csrf: String,
     /// The zone times are shown in.
@@ -61,6 +65,8 @@ impl Layout {
             site_name: "hallway".into(),
             user: None,
             staff_links: false,
+            schedule_link: false,
+            users_link: false,
             csrf: String::new(),
             zone_name: "UTC".into(),
             zone_known: false,

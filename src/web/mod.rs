@@ -6,11 +6,13 @@ pub mod page;
 pub mod preview;
 pub mod redirect;
 pub mod render;
+pub mod routes;
 pub mod time;
 
-use actix_web::{get, route, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 
 use crate::error::AppError;
+use crate::web::routes::{RouteInfo, Routes};
 
 /// Request spans named by the matched route pattern (`/login/admin/{token}`), never by the raw
 /// path: admin-link tokens and other path secrets stay out of the logs, and span names stay
@@ -40,26 +42,41 @@ impl tracing_actix_web::RootSpanBuilder for RouteSpan {
     }
 }
 
-/// Registers every route of the portal: each feature registers its own.
+/// Registers every route of the portal: each feature registers its own, through [`Routes`].
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(healthz)
-        .service(static_file)
-        .service(favicon)
-        .service(robots_txt);
+    register(&mut Routes::new(cfg));
+}
+
+/// Every route the portal serves, in the order actix matches them: what [`routes`] registers,
+/// recorded without building an app (the authorization test compares it with its own table).
+pub fn route_table() -> Vec<RouteInfo> {
+    let mut r = Routes::recording();
+    register(&mut r);
+    r.into_table()
+}
+
+fn register(r: &mut Routes<'_>) {
+    r.get_head(
+        "/healthz",
+        "liveness: HTTP and the database answer",
+        healthz,
+    )
+    .get("/static/{name}", "embedded CSS and scripts", static_file)
+    .get_head("/favicon.ico", "the site icon", favicon)
+    .get_head("/robots.txt", "what crawlers may index", robots_txt);
     // Before the pages: `/sessions/{id}.ics` and `/tracks/{slug}.ics` also match their patterns.
-    crate::schedule::feeds::configure(cfg);
-    crate::schedule::pages::configure(cfg);
-    crate::web::preview::configure(cfg);
-    crate::schedule::admin::configure(cfg);
-    crate::auth::handlers::configure(cfg);
-    crate::rooms::handlers::configure(cfg);
-    crate::status::handlers::configure(cfg);
-    cfg.default_service(web::to(not_found));
+    crate::schedule::feeds::configure(r);
+    crate::schedule::pages::configure(r);
+    crate::web::preview::configure(r);
+    crate::schedule::admin::configure(r);
+    crate::auth::handlers::configure(r);
+    crate::rooms::handlers::configure(r);
+    crate::status::handlers::configure(r);
+    r.default("no such page: 404", not_found);
 }
 
 /// Static assets, embedded in the binary so an installed `hallway` needs no files beside it.
 /// URLs carry `?v=VERSION`, so they may be cached for a long time.
-#[get("/static/{name}")]
 async fn static_file(name: web::Path<String>) -> Result<HttpResponse, AppError> {
     let (body, content_type) = match name.as_str() {
         "hallway.css" => (
@@ -84,7 +101,6 @@ async fn static_file(name: web::Path<String>) -> Result<HttpResponse, AppError> 
 
 /// `GET /favicon.ico`: where browsers look for the icon when a page names none (a door, 32×32
 /// PNG in an ICO container).
-#[route("/favicon.ico", method = "GET", method = "HEAD")]
 async fn favicon() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("image/x-icon")
@@ -104,7 +120,6 @@ Allow: /
 ";
 
 /// `GET /robots.txt`.
-#[route("/robots.txt", method = "GET", method = "HEAD")]
 async fn robots_txt() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
@@ -117,7 +132,6 @@ async fn not_found() -> Result<HttpResponse, AppError> {
 }
 
 /// Liveness: the process serves HTTP and reaches its database.
-#[route("/healthz", method = "GET", method = "HEAD")]
 async fn healthz(state: web::Data<crate::state::AppState>) -> HttpResponse {
     match sqlx::query("select 1").execute(state.db.pool()).await {
         Ok(_) => HttpResponse::Ok().content_type("text/plain").body("ok\n"),

@@ -77,6 +77,8 @@ impl FromRequest for PageCtx {
             let real_now = state.clock.now();
             let user = session.user();
             let staff = crate::auth::access::sees_staff_pages(user.as_ref(), real_now);
+            let schedule_link = crate::auth::access::sees_schedule_admin(user.as_ref(), real_now);
+            let users_link = crate::auth::access::sees_admin_pages(user.as_ref(), real_now);
             // Only staff may preview; a preview left in a session that lost its rights is
             // ignored.
             let preview_at = staff
@@ -97,6 +99,8 @@ impl FromRequest for PageCtx {
                 site_name,
                 user,
                 staff_links: staff,
+                schedule_link,
+                users_link,
                 csrf: session.csrf_token(),
                 zone_name: zone.name().to_owned(),
                 zone_known: zone.is_visitors(),

@@ -4,25 +4,30 @@
 //! decisions read `PageCtx::real_now`, never the preview.
 
 use actix_session::SessionExt;
-use actix_web::{post, web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Deserialize;
 
-use crate::auth::guard::StaffPage;
+use crate::auth::access::Action;
+use crate::auth::guard::{check, Posted};
 use crate::error::{AppError, AppResult};
 use crate::web::page::PREVIEW_KEY;
 use crate::web::redirect::safe_next;
 use crate::web::render::see_other;
+use crate::web::routes::Routes;
 
 /// Registers the preview form's route.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(set_preview);
+pub fn configure(r: &mut Routes<'_>) {
+    r.post(
+        "/preview",
+        "staff: show pages as of another instant",
+        set_preview,
+    );
 }
 
 /// The preview form.
 #[derive(Deserialize)]
 pub struct PreviewForm {
-    csrf: String,
     /// `datetime-local` value in the admin's zone, or RFC 3339.
     #[serde(default)]
     at: String,
@@ -59,14 +64,9 @@ pub fn parse_preview(raw: &str, tz: chrono_tz::Tz) -> Result<DateTime<Utc>, Stri
 }
 
 /// `POST /preview`: set or clear the admin's preview time.
-#[post("/preview")]
-pub async fn set_preview(
-    staff: StaffPage,
-    req: HttpRequest,
-    form: web::Form<PreviewForm>,
-) -> AppResult<HttpResponse> {
-    let ctx = staff.0;
-    ctx.session.verify_csrf(&form.csrf)?;
+pub async fn set_preview(req: HttpRequest, post: Posted<PreviewForm>) -> AppResult<HttpResponse> {
+    let Posted { ctx, form } = post;
+    check(&ctx, Action::SeeStaffPages)?;
     let session = req.get_session();
     if form.action == "clear" {
         session.remove(PREVIEW_KEY);

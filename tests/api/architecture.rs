@@ -2,6 +2,11 @@
 //! directly or around a loop. Every `crate::` and `super::` path in non-test code counts, in
 //! `use` lines, inline paths and macro arguments alike; a feature's `mod.rs` may re-export its
 //! own children, and a child may name its own feature's `mod.rs`.
+//!
+//! And the rule that keeps the route table whole: no code outside the registrar
+//! (`src/web/routes.rs`) registers an HTTP route with actix directly, so every route the portal
+//! serves is in `hallway::web::route_table()` and hence in the authorization test.
+//! Likewise CSRF tokens are compared only by `auth::guard` (with named, shrinking exceptions).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -411,4 +416,201 @@ fn the_cycle_check_sees_use_lines_inline_paths_macro_arguments_and_super() {
     assert_eq!(cyc("pub fn g() { super::a::f() }"), 1);
     // A longer loop: b -> c -> a -> b.
     assert_eq!(cyc("use crate::c::Y; pub fn g() {}"), 1);
+}
+
+/// How actix can be handed a route without the registrar: builder calls, resource and scope
+/// constructors, and the attribute macros.
+const ROUTE_CALLS: [&str; 4] = ["route", "service", "default_service", "configure"];
+const ROUTE_CONSTRUCTORS: [&str; 4] = ["resource", "scope", "Resource", "Scope"];
+const ROUTE_MACROS: [&str; 10] = [
+    "get", "post", "put", "delete", "patch", "head", "options", "trace", "route", "routes",
+];
+
+/// Each place that may register routes without the registrar, and why.
+const ROUTE_EXCEPTIONS: [(&str, &str, &str); 4] = [
+    ("web/routes.rs", "", "the registrar itself"),
+    (
+        "sim/",
+        "",
+        "the BBB simulator is an app of its own, not the portal",
+    ),
+    (
+        "app.rs",
+        "configure",
+        "`App::configure(crate::web::routes)` mounts the registrar's table",
+    ),
+    (
+        "app.rs",
+        "route",
+        "the separate `metrics.listen` listener (its own port, /metrics only)",
+    ),
+];
+
+/// Every route registration outside the registrar in one file: (what, line).
+struct RouteFinder {
+    found: Vec<(String, usize)>,
+}
+
+impl<'ast> Visit<'ast> for RouteFinder {
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        let attrs: &[syn::Attribute] = match item {
+            syn::Item::Mod(m) => &m.attrs,
+            syn::Item::Fn(f) => &f.attrs,
+            syn::Item::Impl(i) => &i.attrs,
+            _ => &[],
+        };
+        if is_cfg_test(attrs) {
+            return;
+        }
+        if let syn::Item::Fn(f) = item {
+            for a in &f.attrs {
+                let name = a.path().segments.last().map(|s| s.ident.to_string());
+                if let Some(name) = name.filter(|n| ROUTE_MACROS.contains(&n.as_str())) {
+                    // `#[get("/path")]`, not `#[test]` or doc comments.
+                    if a.meta.require_list().is_ok() {
+                        self.found
+                            .push((format!("#[{name}(..)]"), a.pound_token.span.start().line));
+                    }
+                }
+            }
+        }
+        syn::visit::visit_item(self, item);
+    }
+
+    fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
+        let name = call.method.to_string();
+        if ROUTE_CALLS.contains(&name.as_str()) {
+            self.found
+                .push((format!(".{name}(..)"), call.method.span().start().line));
+        }
+        syn::visit::visit_expr_method_call(self, call);
+    }
+
+    fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+        let segs: Vec<String> = p
+            .path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect();
+        let hit = match segs.as_slice() {
+            [.., web, f] if web == "web" && ROUTE_CONSTRUCTORS.contains(&f.as_str()) => true,
+            [.., t, new] if new == "new" && ROUTE_CONSTRUCTORS.contains(&t.as_str()) => true,
+            _ => false,
+        };
+        if hit {
+            let line = p.path.segments[0].ident.span().start().line;
+            self.found.push((segs.join("::"), line));
+        }
+        syn::visit::visit_expr_path(self, p);
+    }
+}
+
+/// Registrations in `files` (path relative to `src/`, text) that bypass the registrar.
+fn route_bypasses(files: &[(PathBuf, String)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (rel, text) in files {
+        let rel_s = rel.to_string_lossy().replace('\\', "/");
+        let file = syn::parse_file(text).unwrap_or_else(|e| panic!("{rel_s}: {e}"));
+        let mut f = RouteFinder { found: Vec::new() };
+        f.visit_file(&file);
+        for (what, line) in f.found {
+            let excused = ROUTE_EXCEPTIONS.iter().any(|(place, call, _)| {
+                rel_s.starts_with(place) && (call.is_empty() || what == format!(".{call}(..)"))
+            });
+            if !excused {
+                out.push(format!(
+                    "src/{rel_s}:{line}: {what} registers a route outside the registrar: use \
+                     `crate::web::routes::Routes` in the feature's `configure` (r.get / \
+                     r.get_head / r.post), so the route is in `web::route_table()` and the \
+                     authorization test (tests/api/authz.rs)"
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_route_is_registered_outside_the_route_table() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let problems = route_bypasses(&sources(&src));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    for (place, _, why) in ROUTE_EXCEPTIONS {
+        assert!(!why.is_empty(), "{place} needs a reason");
+    }
+}
+
+#[test]
+fn the_route_check_sees_builder_calls_resources_scopes_and_attribute_macros() {
+    let one = |path: &str, text: &str| route_bypasses(&[(PathBuf::from(path), text.to_owned())]);
+    let clean = "pub fn configure(r: &mut Routes<'_>) { r.get(\"/x\", \"x\", x); }\n\
+                 #[test] fn t() {}";
+    assert!(one("schedule/feeds.rs", clean).is_empty());
+    for sneaky in [
+        "pub fn c(cfg: &mut web::ServiceConfig) { cfg.route(\"/x\", web::get().to(x)); }",
+        "pub fn c(cfg: &mut web::ServiceConfig) { cfg.service(x); }",
+        "pub fn c(cfg: &mut web::ServiceConfig) { cfg.service(web::resource(\"/x\")); }",
+        "pub fn c() -> actix_web::Scope { web::scope(\"/x\") }",
+        "pub fn c() -> Resource { Resource::new(\"/x\") }",
+        "#[get(\"/x\")] async fn x() -> HttpResponse { todo!() }",
+        "#[actix_web::post(\"/x\")] async fn x() -> HttpResponse { todo!() }",
+    ] {
+        assert!(!one("schedule/feeds.rs", sneaky).is_empty(), "{sneaky}");
+    }
+    // The simulator is its own app; the registrar is the registrar; test modules do not count.
+    assert!(one(
+        "sim/mod.rs",
+        "fn c(cfg: &mut ServiceConfig) { cfg.route(\"/x\", r); }"
+    )
+    .is_empty());
+    assert!(one(
+        "web/routes.rs",
+        "fn c(cfg: &mut ServiceConfig) { cfg.service(r); }"
+    )
+    .is_empty());
+    assert!(one(
+        "rooms/handlers.rs",
+        "#[cfg(test)] mod tests { fn c() { App::new().route(\"/x\", r); } }"
+    )
+    .is_empty());
+    // app.rs may mount the table and run the metrics listener, nothing else.
+    assert!(one(
+        "app.rs",
+        "fn b() { App::new().configure(crate::web::routes); }"
+    )
+    .is_empty());
+    assert_eq!(one("app.rs", "fn b() { App::new().service(x); }").len(), 1);
+}
+
+/// Files that may still compare a CSRF token themselves, and why. Empty it as they move to
+/// `auth::guard::Posted<T>`.
+const CSRF_BY_HAND: [(&str, &str); 1] = [(
+    "servers/handlers.rs",
+    "the dashboard's server and room actions take web::Form + verify_csrf (not yet Posted<T>)",
+)];
+
+#[test]
+fn csrf_tokens_are_compared_in_one_place() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut problems = Vec::new();
+    for (rel, text) in sources(&src) {
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        if rel == "auth/session.rs"
+            || rel == "auth/guard.rs"
+            || CSRF_BY_HAND.iter().any(|(f, _)| *f == rel)
+        {
+            continue;
+        }
+        for (i, line) in text.lines().enumerate() {
+            if line.contains("verify_csrf(") {
+                problems.push(format!(
+                    "src/{rel}:{}: checks the CSRF token by hand: take auth::guard::Posted<T> \
+                     (forms) or PostedMultipart (uploads) instead",
+                    i + 1
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -594,3 +594,142 @@ async fn an_admin_ends_all_sessions_of_a_user() {
         "{set}"
     );
 }
+
+#[tokio::test]
+async fn an_encoded_or_disguised_next_never_leaves_the_site() {
+    let app = spawn_app().await;
+    let base = reqwest::Url::parse(&app.address).unwrap();
+    let stays_here = |location: &str| {
+        base.join(location)
+            .is_ok_and(|u| u.host_str() == base.host_str() && u.port() == base.port())
+    };
+    let b = Browser::new(&app);
+    for next in [
+        "%2F%2Fevil.example",
+        "/%2F/evil.example",
+        "%2F%5Cevil.example",
+        "/%5Cevil.example",
+        "%5C%5Cevil.example",
+        "https:%2F%2Fevil.example",
+        "https:evil.example",
+        "/%09/evil.example",
+        "\\/evil.example",
+        "/\\/evil.example",
+        "//evil.example%2F",
+        "/\u{3000}/evil.example",
+        "http://127.0.0.1@evil.example/",
+        "javascript:alert(1)",
+    ] {
+        // Through the login page's link (the query carries the value once more encoded)…
+        let query = serde_urlencoded::to_string([("next", next)]).unwrap();
+        let login = b.page(&format!("/login?{query}")).await;
+        for shown in attrs(&login, "input[name=next]", "value") {
+            assert!(stays_here(&shown), "{next:?} became next={shown:?}");
+        }
+        // …and posted straight to the login.
+        let r = b
+            .submit("/login/guest", &[("name", "Ada Guest"), ("next", next)])
+            .await;
+        assert_eq!(r.status(), 303);
+        let location = r.headers()[LOCATION].to_str().unwrap().to_owned();
+        assert!(
+            stays_here(&location),
+            "{next:?} sent the browser to {location:?}"
+        );
+    }
+    // A page that needs a login sends the visitor back to where they were, on this site.
+    let r = Browser::new(&app).get("/admin/status?done=1").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        r.headers()[LOCATION],
+        "/login?next=%2Fadmin%2Fstatus%3Fdone%3D1"
+    );
+}
+
+/// Posts the schedule upload with `csrf` as its first part (None: no token part at all).
+async fn upload_with(b: &Browser, csrf: Option<&str>, action: &str) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new();
+    if let Some(t) = csrf {
+        form = form.text("csrf", t.to_owned());
+    }
+    let sample = std::fs::read(crate::helpers::sample_schedule_path()).unwrap();
+    form = form
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(sample).file_name("sample.xml"),
+        )
+        .text("action", action.to_owned());
+    b.client
+        .post(format!("{}/admin/schedule", b.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_upload_or_preview_without_this_sessions_csrf_token_is_refused() {
+    let app = spawn_app().await;
+    let admin = Browser::new(&app);
+    admin.admin(&app).await;
+    let other = Browser::new(&app);
+    other.admin(&app).await;
+    let others_token = other.csrf().await;
+    let own = admin.csrf().await;
+    assert_eq!(upload_with(&admin, None, "import").await.status(), 400);
+    assert_eq!(
+        upload_with(&admin, Some("forged"), "import").await.status(),
+        403
+    );
+    assert_eq!(
+        upload_with(&admin, Some(&others_token), "import")
+            .await
+            .status(),
+        403
+    );
+    // The token must come first: one sent after the file is no token.
+    let late = reqwest::multipart::Form::new()
+        .text("action", "import")
+        .text("csrf", own.clone());
+    let r = admin
+        .client
+        .post(format!("{}/admin/schedule", admin.base))
+        .multipart(late)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    // Not a multipart body at all.
+    let r = admin
+        .post(
+            "/admin/schedule",
+            &[("csrf", own.as_str()), ("action", "import")],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        admin.page("/api/v1/schedule").await,
+        "[]",
+        "nothing was imported"
+    );
+    // With its own token the same upload goes through.
+    let r = upload_with(&admin, Some(&own), "import").await;
+    assert_eq!(r.status(), 200);
+    assert_ne!(admin.page("/api/v1/schedule").await, "[]");
+
+    // The preview form goes through the same check.
+    for token in ["forged", others_token.as_str()] {
+        let r = admin
+            .post(
+                "/preview",
+                &[
+                    ("csrf", token),
+                    ("action", "set"),
+                    ("at", "2026-09-15T09:00"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 403);
+    }
+    assert!(!admin.page("/").await.contains("<strong>Preview as of"));
+}

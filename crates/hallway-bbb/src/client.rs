@@ -228,6 +228,43 @@ impl BbbClient {
         self.call(ep, "getRecordings", &params, xml::parse_get_recordings)
             .await
     }
+
+    /// `publishRecordings` for `record_ids` (`publish` true or false); the state BBB reports.
+    /// Unknown ids give an error with [`BbbError::is_not_found`] true.
+    pub async fn publish_recordings(
+        &self,
+        ep: &Endpoint,
+        record_ids: &[&str],
+        publish: bool,
+    ) -> Result<bool, BbbError> {
+        let ids = record_ids.join(",");
+        let publish = if publish { "true" } else { "false" };
+        self.call(
+            ep,
+            "publishRecordings",
+            &[("recordID", ids.as_str()), ("publish", publish)],
+            xml::parse_publish_recordings,
+        )
+        .await
+    }
+
+    /// `deleteRecordings` for `record_ids`. Unknown ids give an error with
+    /// [`BbbError::is_not_found`] true.
+    pub async fn delete_recordings(
+        &self,
+        ep: &Endpoint,
+        record_ids: &[&str],
+    ) -> Result<(), BbbError> {
+        let ids = record_ids.join(",");
+        self.call(
+            ep,
+            "deleteRecordings",
+            &[("recordID", ids.as_str())],
+            xml::parse_delete_recordings,
+        )
+        .await
+    }
+
     /// Runs a signed call and parses the body with `parse`.
     async fn call<T>(
         &self,

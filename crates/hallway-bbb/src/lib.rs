@@ -26,8 +26,8 @@ pub use types::{
     ParseRoleError, ParseVersionError, RecordingsQuery, Role, ServerVersion, Timeouts,
 };
 pub use xml::{
-    parse_api_version, parse_create, parse_end, parse_get_meetings, parse_get_recordings,
-    parse_is_meeting_running, parse_join, parse_join_errors, parse_meeting_info,
-    parse_send_chat_message, Attendee, JoinResponse, Meeting, PlaybackFormat, PreviewImage,
-    Recording, ResponseError,
+    parse_api_version, parse_create, parse_delete_recordings, parse_end, parse_get_meetings,
+    parse_get_recordings, parse_is_meeting_running, parse_join, parse_join_errors,
+    parse_meeting_info, parse_publish_recordings, parse_send_chat_message, Attendee, JoinResponse,
+    Meeting, PlaybackFormat, PreviewImage, Recording, ResponseError,
 };

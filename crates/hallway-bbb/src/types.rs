@@ -656,6 +656,40 @@ mod tests {
     }
 
     #[test]
+    fn recordings_query_sends_comma_lists_states_and_meta_filters_signed() {
+        let q = RecordingsQuery {
+            meeting_ids: vec!["hallway-mc1-0123456789ab".into(), "hallway-mc1".into()],
+            record_ids: vec![],
+            states: vec!["published".into(), "unpublished".into()],
+            meta: vec![("bbb-origin".into(), "hallway".into())],
+        };
+        assert_eq!(
+            q.params(),
+            [
+                (
+                    "meetingID".to_owned(),
+                    "hallway-mc1-0123456789ab,hallway-mc1".to_owned()
+                ),
+                ("state".to_owned(), "published,unpublished".to_owned()),
+                ("meta_bbb-origin".to_owned(), "hallway".to_owned()),
+            ]
+        );
+        assert!(RecordingsQuery::default().params().is_empty());
+        let owned = q.params();
+        let params: Vec<(&str, &str)> = owned
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let url = ep("https://bbb.example.org/bigbluebutton/").signed_url("getRecordings", &params);
+        assert!(
+            url.starts_with(
+                "https://bbb.example.org/bigbluebutton/api/getRecordings?meetingID=hallway-mc1-0123456789ab%2Challway-mc1&state=published%2Cunpublished&meta_bbb-origin=hallway&checksum="
+            ),
+            "{url}"
+        );
+    }
+
+    #[test]
     fn chat_message_params_are_signed_in_order_and_cut_to_bbb_limits() {
         let e = ep("https://bbb.example.org/bigbluebutton/");
         let msg = ChatMessage {

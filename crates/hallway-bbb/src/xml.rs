@@ -612,6 +612,28 @@ pub fn parse_get_recordings(body: &str) -> Result<Vec<Recording>, ResponseError>
     )
 }
 
+/// Parses `publishRecordings`: the `<published>` value the recordings now have. An unknown
+/// recordID is a `notFound` failure.
+pub fn parse_publish_recordings(body: &str) -> Result<bool, ResponseError> {
+    let root = parse_success(body)?;
+    match root.req_text("published")? {
+        t if t.eq_ignore_ascii_case("true") => Ok(true),
+        t if t.eq_ignore_ascii_case("false") => Ok(false),
+        t => Err(malformed(format!("<published> is not a boolean: {t:?}"))),
+    }
+}
+
+/// Parses `deleteRecordings` (`<deleted>true</deleted>`). An unknown recordID is a
+/// `notFound` failure.
+pub fn parse_delete_recordings(body: &str) -> Result<(), ResponseError> {
+    let root = parse_success(body)?;
+    if root.bool_of("deleted") {
+        Ok(())
+    } else {
+        Err(malformed("<deleted> is not true"))
+    }
+}
+
 /// One entry of the `errors=` JSON array of a join redirect.
 #[derive(serde::Deserialize)]
 struct RedirectError {
@@ -782,6 +804,20 @@ mod tests {
                 "recordings-notFound.xml",
                 Expect::Error(
                     |b| parse_get_recordings(b).map(|_| ()),
+                    failed("notFound", "We could not find recordings"),
+                ),
+            ),
+            (
+                "recordings-notFound.xml",
+                Expect::Error(
+                    |b| parse_publish_recordings(b).map(|_| ()),
+                    failed("notFound", "We could not find recordings"),
+                ),
+            ),
+            (
+                "recordings-notFound.xml",
+                Expect::Error(
+                    parse_delete_recordings,
                     failed("notFound", "We could not find recordings"),
                 ),
             ),

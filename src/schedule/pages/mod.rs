@@ -12,10 +12,10 @@ pub mod speakers;
 pub mod timezone;
 pub mod tracks;
 
-use actix_web::web;
+use crate::web::routes::Routes;
 
 /// Registers every attendee page.
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(cfg: &mut Routes<'_>) {
     now::configure(cfg);
     schedule::configure(cfg);
     session::configure(cfg);

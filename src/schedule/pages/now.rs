@@ -5,7 +5,7 @@
 //! It reads only the in-memory schedule index (a binary search per room), so it stays cheap
 //! with a thousand sessions.
 
-use actix_web::{route, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::Duration;
 use serde::Deserialize;
@@ -16,6 +16,7 @@ use crate::rooms::model::RoomKind;
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
 use crate::web::render;
+use crate::web::routes::Routes;
 use crate::web::time::{self, Shown};
 
 /// How far ahead a room's next session still counts as "next" rather than "later".
@@ -24,8 +25,8 @@ const AHEAD: Duration = Duration::hours(4);
 const STEP: Duration = Duration::hours(1);
 
 /// Registers the page.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(now_page);
+pub fn configure(r: &mut Routes<'_>) {
+    r.get_head("/", "now and next in every room", now_page);
 }
 
 /// One room on the now page.
@@ -76,7 +77,6 @@ pub struct NowQuery {
 }
 
 /// `GET /`: what is on now and next.
-#[route("/", method = "GET", method = "HEAD")]
 pub async fn now_page(ctx: PageCtx, q: web::Query<NowQuery>) -> AppResult<HttpResponse> {
     let at = parse_at(q.at.as_deref())?.unwrap_or(ctx.shown_now);
     let index = ctx.state.schedule.get();

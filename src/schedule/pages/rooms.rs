@@ -1,30 +1,39 @@
 //! Room pages. `GET /rooms/{slug}`: what runs in a room now and what comes next, its chat and
 //! stream, and the live participant count; BBB sends people here when a meeting ends, so it
-//! leads with "next in this room". `GET /hackrooms`: every hackroom with who is inside (names
+//! leads with "next in this room", then the room's recordings (from the recordings cache, each
+//! with its session; unpublished ones only for staff). `GET /hackrooms`: every hackroom with who is inside (names
 //! for logged-in visitors only). `GET /staff`: the private rooms, for staff only (the
 //! `StaffPage` guard asks `auth::access`).
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::common::{live, open_rooms, Card, CardMaker, Live, OpenRoom};
 use crate::auth::access::{self, Denied};
 use crate::auth::guard::{refusal, StaffPage};
 use crate::error::{AppError, AppResult};
+use crate::recordings::cache::{StoredRecording, Visible};
+use crate::recordings::view::{self as recordings_view, RecordingLine};
+use crate::rooms::meeting::session_meeting_id;
 use crate::rooms::model::RoomKind;
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
 use crate::web::render;
+use crate::web::routes::Routes;
 use crate::web::time::Shown;
 
 /// How many later sessions a room page lists.
 const UPCOMING: usize = 6;
 
 /// Registers the pages.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(room_page)
-        .service(hackrooms_page)
-        .service(staff_page);
+pub fn configure(r: &mut Routes<'_>) {
+    r.get(
+        "/rooms/{slug:[a-z0-9-]{1,90}}",
+        "a room: now, next, join",
+        room_page,
+    )
+    .get("/hackrooms", "the hackrooms", hackrooms_page)
+    .get("/staff", "staff: the private rooms", staff_page);
 }
 
 /// One room.
@@ -53,10 +62,11 @@ pub struct RoomPage {
     pub live: Option<Live>,
     /// For rooms without sessions: offer Join.
     pub open_joinable: bool,
+    /// The room's recordings the visitor may see, with their sessions.
+    pub recordings: Vec<RecordingLine>,
 }
 
 /// `GET /rooms/{slug}`.
-#[get("/rooms/{slug:[a-z0-9-]{1,90}}")]
 pub async fn room_page(ctx: PageCtx, slug: web::Path<String>) -> AppResult<HttpResponse> {
     let index = ctx.state.schedule.get();
     let room = ctx.state.rooms.get(&slug).cloned();
@@ -90,7 +100,41 @@ pub async fn room_page(ctx: PageCtx, slug: web::Path<String>) -> AppResult<HttpR
         None => (Vec::new(), Vec::new()),
     };
     let logged_in = ctx.layout.user.is_some();
+    let recordings = match &room {
+        Some(r) => {
+            let visible =
+                if access::sees_unpublished_recordings(ctx.layout.user.as_ref(), ctx.real_now) {
+                    Visible::All
+                } else {
+                    Visible::Published
+                };
+            let listed = ctx.state.recordings.of_room(r.slug.as_str(), visible);
+            // Which of the room's sessions each recording belongs to: its meeting, key or guid.
+            let sessions: Vec<_> = group
+                .map(|g| index.sessions_of(g).collect())
+                .unwrap_or_default();
+            let prefix = ctx.state.rooms.meeting_prefix();
+            let meetings: Vec<String> = sessions
+                .iter()
+                .map(|s| session_meeting_id(prefix, r, &s.key))
+                .collect();
+            let session_of = |rec: &StoredRecording| {
+                sessions
+                    .iter()
+                    .zip(&meetings)
+                    .find(|(s, m)| {
+                        **m == rec.meeting_id
+                            || rec.session_key.as_deref() == Some(s.key.as_str())
+                            || (s.guid.is_some() && rec.session_guid == s.guid)
+                    })
+                    .map(|(s, _)| (s.id, s.title.clone()))
+            };
+            recordings_view::lines(&listed, maker.times(), session_of)
+        }
+        None => Vec::new(),
+    };
     let page = RoomPage {
+        recordings,
         name: room
             .as_ref()
             .map(|r| r.name.clone())
@@ -140,7 +184,6 @@ pub struct HackroomsPage {
 }
 
 /// `GET /hackrooms`.
-#[get("/hackrooms")]
 pub async fn hackrooms_page(ctx: PageCtx) -> AppResult<HttpResponse> {
     let times = ctx.times(ctx.shown_now);
     let page = HackroomsPage {
@@ -165,7 +208,6 @@ pub struct StaffRoomsPage {
 }
 
 /// `GET /staff`: staff only.
-#[get("/staff")]
 pub async fn staff_page(staff: StaffPage) -> AppResult<HttpResponse> {
     let ctx = staff.0;
     let times = ctx.times(ctx.shown_now);

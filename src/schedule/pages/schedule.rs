@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
@@ -15,11 +15,12 @@ use crate::schedule::stored::StoredSession;
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
 use crate::web::render;
+use crate::web::routes::Routes;
 use crate::web::time::Shown;
 
 /// Registers the page.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(schedule_page);
+pub fn configure(r: &mut Routes<'_>) {
+    r.get("/schedule", "the schedule by day", schedule_page);
 }
 
 /// A day in the day navigation.
@@ -87,7 +88,6 @@ pub struct ScheduleQuery {
 }
 
 /// `GET /schedule`.
-#[get("/schedule")]
 pub async fn schedule_page(ctx: PageCtx, q: web::Query<ScheduleQuery>) -> AppResult<HttpResponse> {
     let index = ctx.state.schedule.get();
     let tz = ctx.zone.tz;

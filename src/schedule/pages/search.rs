@@ -1,7 +1,7 @@
 //! `GET /search?q=`: sessions whose title, speakers, track or abstract contain every word,
 //! title matches first. Plain server-side search over the index's pre-lowered text.
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
@@ -11,13 +11,14 @@ use crate::schedule::index::{MatchField, MAX_QUERY_CHARS};
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
 use crate::web::render;
+use crate::web::routes::Routes;
 
 /// Most results shown.
 const LIMIT: usize = 100;
 
 /// Registers the page.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(search_page);
+pub fn configure(r: &mut Routes<'_>) {
+    r.get("/search", "search sessions and speakers", search_page);
 }
 
 /// The search page.
@@ -43,7 +44,6 @@ pub struct SearchQuery {
 }
 
 /// `GET /search?q=`.
-#[get("/search")]
 pub async fn search_page(ctx: PageCtx, q: web::Query<SearchQuery>) -> AppResult<HttpResponse> {
     let query = q.q.as_deref().unwrap_or_default().trim().to_owned();
     if query.chars().count() > MAX_QUERY_CHARS {

@@ -1,21 +1,28 @@
 //! `GET /sessions/{id}`: one session: title, speakers, sanitised abstract, room and track,
 //! times (UTC and the visitor's zone, once for a visitor in UTC, and the conference's), the
-//! join button or its state, the room's chat and stream links and the session's `.ics`.
+//! join button or its state, the room's chat and stream links, the session's `.ics`, and its
+//! recordings (from the recordings cache: a page never calls BBB; unpublished ones only for
+//! those `auth::access` lets see them).
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::common::{sanitise, Card, CardMaker};
+use crate::auth::access;
 use crate::error::{AppError, AppResult};
+use crate::recordings::cache::Visible;
+use crate::recordings::view::{self as recordings_view, RecordingLine};
+use crate::rooms::meeting::session_meeting_id;
 use crate::schedule::published::http_link;
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
 use crate::web::render;
+use crate::web::routes::Routes;
 use crate::web::time::{self, Shown};
 
 /// Registers the page.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(session_page);
+pub fn configure(r: &mut Routes<'_>) {
+    r.get("/sessions/{id:[0-9]{1,18}}", "one session", session_page);
 }
 
 /// The session page.
@@ -48,10 +55,13 @@ pub struct SessionPage {
     pub stream_url: String,
     /// Link to the source system (http/https only; empty otherwise).
     pub url: String,
+    /// The session's recordings the visitor may see.
+    pub recordings: Vec<RecordingLine>,
+    /// The speakers opted out of recording (its meeting is created with `record=false`).
+    pub not_recorded: bool,
 }
 
 /// `GET /sessions/{id}` (digits only, so `/sessions/{id}.ics` is another route).
-#[get("/sessions/{id:[0-9]{1,18}}")]
 pub async fn session_page(ctx: PageCtx, id: web::Path<String>) -> AppResult<HttpResponse> {
     let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     let index = ctx.state.schedule.get();
@@ -59,7 +69,19 @@ pub async fn session_page(ctx: PageCtx, id: web::Path<String>) -> AppResult<Http
     let room = ctx.state.rooms.for_schedule_room(&s.room);
     let maker = CardMaker::new(&ctx, &index, ctx.shown_now, s.start);
     let card = maker.card(s);
+    let visible = if access::sees_unpublished_recordings(ctx.layout.user.as_ref(), ctx.real_now) {
+        Visible::All
+    } else {
+        Visible::Published
+    };
+    let meeting_id = room.map(|r| session_meeting_id(ctx.state.rooms.meeting_prefix(), r, &s.key));
+    let recordings =
+        ctx.state
+            .recordings
+            .of_session(meeting_id.as_deref(), &s.key, s.guid.as_deref(), visible);
     let page = SessionPage {
+        not_recorded: s.do_not_record,
+        recordings: recordings_view::lines(&recordings, maker.times(), |_| None),
         subtitle: s.subtitle.clone().unwrap_or_default(),
         start: maker.times().full(s.start),
         start_conference: time::local_full(s.start, ctx.conference_tz),

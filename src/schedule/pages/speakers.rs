@@ -1,7 +1,7 @@
 //! `GET /speakers` (everybody who speaks, by name) and `GET /speakers/{slug}` (that person's
 //! sessions under the visitor's local days).
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::common::{by_local_day, DayGroup};
@@ -10,10 +10,15 @@ use crate::error::{AppError, AppResult};
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
 use crate::web::render;
+use crate::web::routes::Routes;
 
 /// Registers the pages.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(speakers_page).service(speaker_page);
+pub fn configure(r: &mut Routes<'_>) {
+    r.get("/speakers", "every speaker", speakers_page).get(
+        "/speakers/{slug:[a-z0-9-]{1,90}}",
+        "one speaker's sessions",
+        speaker_page,
+    );
 }
 
 /// Every speaker.
@@ -27,7 +32,6 @@ pub struct SpeakersPage {
 }
 
 /// `GET /speakers`.
-#[get("/speakers")]
 pub async fn speakers_page(ctx: PageCtx) -> AppResult<HttpResponse> {
     let index = ctx.state.schedule.get();
     let page = SpeakersPage {
@@ -50,7 +54,6 @@ pub struct SpeakerPage {
 }
 
 /// `GET /speakers/{slug}`.
-#[get("/speakers/{slug:[a-z0-9-]{1,90}}")]
 pub async fn speaker_page(ctx: PageCtx, slug: web::Path<String>) -> AppResult<HttpResponse> {
     let index = ctx.state.schedule.get();
     let g = index.speaker(&slug).ok_or(AppError::NotFound)?;

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -15,11 +15,16 @@ use crate::error::AppResult;
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
 use crate::web::render;
+use crate::web::routes::Routes;
 use crate::web::time::offset_label;
 
 /// Registers the page.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(timezone_page);
+pub fn configure(r: &mut Routes<'_>) {
+    r.get(
+        "/timezone",
+        "choose the zone times are shown in",
+        timezone_page,
+    );
 }
 
 /// A zone in the chooser.
@@ -68,8 +73,7 @@ fn option(tz: Tz, now: DateTime<Utc>, current: &str, note: &str) -> ZoneOption {
 }
 
 /// `GET /timezone`.
-#[get("/timezone")]
-pub async fn timezone_page(ctx: PageCtx, q: web::Query<BackQuery>) -> AppResult<HttpResponse> {
+async fn timezone_page(ctx: PageCtx, q: web::Query<BackQuery>) -> AppResult<HttpResponse> {
     let back = crate::web::redirect::safe_next(q.back.as_deref());
     let back = back.split('?').next().unwrap_or("/").to_owned();
     let now = ctx.shown_now;

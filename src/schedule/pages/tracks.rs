@@ -1,7 +1,7 @@
 //! `GET /tracks` (every track with its number of sessions) and `GET /tracks/{slug}` (a track's
 //! sessions under the visitor's local days, with the track's `.ics`).
 
-use actix_web::{get, web, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 
 use super::common::{by_local_day, DayGroup};
@@ -10,10 +10,15 @@ use crate::schedule::index::Group;
 use crate::web::layout::Layout;
 use crate::web::page::PageCtx;
 use crate::web::render;
+use crate::web::routes::Routes;
 
 /// Registers the pages.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(tracks_page).service(track_page);
+pub fn configure(r: &mut Routes<'_>) {
+    r.get("/tracks", "every track", tracks_page).get(
+        "/tracks/{slug:[a-z0-9-]{1,90}}",
+        "one track's sessions",
+        track_page,
+    );
 }
 
 /// A track or speaker in a list.
@@ -51,7 +56,6 @@ pub struct TracksPage {
 }
 
 /// `GET /tracks`.
-#[get("/tracks")]
 pub async fn tracks_page(ctx: PageCtx) -> AppResult<HttpResponse> {
     let index = ctx.state.schedule.get();
     let page = TracksPage {
@@ -76,7 +80,6 @@ pub struct TrackPage {
 }
 
 /// `GET /tracks/{slug}` (slug characters only, so `/tracks/{slug}.ics` is another route).
-#[get("/tracks/{slug:[a-z0-9-]{1,90}}")]
 pub async fn track_page(ctx: PageCtx, slug: web::Path<String>) -> AppResult<HttpResponse> {
     let index = ctx.state.schedule.get();
     let g = index.track(&slug).ok_or(AppError::NotFound)?;
