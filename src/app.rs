@@ -113,6 +113,14 @@ impl Application {
             .collect();
         let status = StatusStore::default();
         let metrics = Arc::new(Metrics::new());
+        let registry = Arc::new(Registry::default());
+        let balancers: Vec<String> = settings
+            .bbb
+            .servers
+            .iter()
+            .filter(|s| s.balancer)
+            .map(|s| s.name.to_string())
+            .collect();
         let poller = Poller::new(
             bbb.clone(),
             Arc::new(endpoint_list),
@@ -126,21 +134,24 @@ impl Application {
             },
             metrics.clone(),
             options.clock.clone(),
-        );
+        )
+        .with_balancers(balancers.iter().cloned(), registry.clone());
         let rooms = Arc::new(settings.room_directory());
         let changes = Arc::new(ChangeFeed::new());
         // Record the versions before loading, so a change racing the load is reloaded later.
         changes.changed_once(&db).await?;
-        let servers = Arc::new(ServerView::new(
-            settings
-                .bbb
-                .servers
-                .iter()
-                .map(|s| s.name.to_string())
-                .collect(),
-        ));
+        let servers = Arc::new(
+            ServerView::new(
+                settings
+                    .bbb
+                    .servers
+                    .iter()
+                    .map(|s| s.name.to_string())
+                    .collect(),
+            )
+            .with_balancers(balancers.iter().cloned()),
+        );
         servers.replace(servers_store::load(&db).await?);
-        let registry = Arc::new(Registry::default());
         registry.replace_all(room_store::open_meetings(&db).await?);
         let placements = Arc::new(Placements::from_stored(
             &rooms,
@@ -337,6 +348,7 @@ impl Application {
             )));
             jobs.push(tokio::spawn(end_finished_loop(self.state.clone())));
             jobs.push(tokio::spawn(prewarm_loop(self.state.clone())));
+            jobs.push(tokio::spawn(retire_moved_loop(self.state.clone())));
             jobs.push(tokio::spawn(recordings_loop(self.state.clone())));
             if let Some(p) = self.puller {
                 jobs.push(tokio::spawn(
@@ -446,6 +458,19 @@ async fn prewarm_loop(state: web::Data<AppState>) {
         tick.tick().await;
         if let Err(e) = lifecycle::prewarm_once(&state).await {
             tracing::warn!(error = %e, "pre-warming meetings failed; will retry");
+        }
+    }
+}
+
+/// The retire loop: once a second, end the old meetings of rooms moved on purpose whose
+/// announced delay is over (one instance, under the `retire-moved` lease).
+async fn retire_moved_loop(state: web::Data<AppState>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = lifecycle::retire_moved_once(&state).await {
+            tracing::warn!(error = %e, "ending moved rooms' old meetings failed");
         }
     }
 }

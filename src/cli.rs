@@ -128,6 +128,21 @@ pub struct SimArgs {
     /// Simulated BBB version (API root fields, join error delivery, role join).
     #[arg(long = "bbb-version", default_value = "3.0")]
     pub bbb_version: crate::bbb::ServerVersion,
+    /// Serve https with a certificate made at start (load balancers such as BBBLB want https
+    /// backends); the CA that signed it is written to --tls-ca-out.
+    #[arg(long)]
+    pub tls: bool,
+    /// With --tls: where to write the CA certificate (PEM) a client must trust.
+    #[arg(long, requires = "tls")]
+    pub tls_ca_out: Option<PathBuf>,
+    /// Simulate this many servers in one process (benchmarks): each on its own port (the
+    /// --listen port, or port 0 each), named NAME1…NAMEn, one "listening" line each.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=2000))]
+    pub count: u16,
+    /// Latency fault set at start on every API call, in ms (as `PUT /sim/faults`
+    /// `{"latencyMs": N}`; change or clear it there at run time).
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
 }
 
 /// `hallway users …`
@@ -301,7 +316,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut config = SimConfig::new(args.name.clone(), args.secret.clone());
             config.algorithms = args.algorithms.clone();
             config.version = args.bbb_version;
-            sim::run_standalone(args.listen, config).await?;
+            config.tls = args.tls;
+            let faults = sim::Faults::latency_ms(args.latency_ms);
+            if args.count == 1 {
+                sim::run_standalone(args.listen, config, args.tls_ca_out.clone(), faults).await?;
+            } else {
+                sim::run_many(args.listen, config, args.count, faults).await?;
+            }
         }
         Command::AdminLink(args) => {
             let settings = load_settings(&cli)?;

@@ -151,6 +151,9 @@ pub struct RawStatus {
     pub up_after_successes: u32,
     /// Minutes before a session starts that its meeting is created (0: no pre-warming).
     pub prewarm_lead_minutes: u32,
+    /// Seconds between announcing a deliberate move in a running meeting (BBB 3.0 chat) and
+    /// ending that meeting on its old server.
+    pub move_end_delay_secs: u64,
     /// Bearer token for `GET /api/v1/status` (and `/metrics` unless public); unset: staff
     /// sessions only.
     #[serde(serialize_with = "redact_opt")]
@@ -160,10 +163,11 @@ pub struct RawStatus {
 impl Default for RawStatus {
     fn default() -> Self {
         Self {
-            poll_concurrency: 32,
+            poll_concurrency: 64,
             down_after_failures: 2,
             up_after_successes: 2,
             prewarm_lead_minutes: 5,
+            move_end_delay_secs: 60,
             api_token: None,
         }
     }
@@ -384,6 +388,10 @@ pub struct RawBbbServer {
     /// BBB version, e.g. `2.6` or `3.0`; `auto` (default) asks the server's API root once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// This entry is an upstream load balancer (Scalelite, BBBLB) in front of several BBB
+    /// servers: its rooms always go there, and hallway does no placement or failover for it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub balancer: bool,
 }
 
 fn default_checksum() -> ChecksumAlgorithm {
@@ -535,6 +543,8 @@ pub struct StatusSettings {
     pub up_after: u32,
     /// How long before a session its meeting is created; zero turns pre-warming off.
     pub prewarm_lead: chrono::Duration,
+    /// How long a moved room's old meeting runs on after the move was announced in it.
+    pub move_end_delay: chrono::Duration,
     /// Bearer token for the JSON status and metrics.
     pub api_token: Option<SecretString>,
 }
@@ -630,6 +640,8 @@ pub struct BbbServerSettings {
     pub checksum: ChecksumAlgorithm,
     /// Known BBB version; `None` means detect from the API root.
     pub version: Option<ServerVersion>,
+    /// An upstream load balancer (Scalelite, BBBLB): no placement or failover for it.
+    pub balancer: bool,
 }
 
 /// A database URL that may contain a password; shown only redacted.
@@ -780,6 +792,7 @@ impl RawSettings {
                 name,
                 secret: s.secret,
                 checksum: s.checksum,
+                balancer: s.balancer,
             });
         }
         let mut slugs = HashSet::new();
@@ -881,6 +894,9 @@ impl RawSettings {
                 prewarm_lead: chrono::Duration::minutes(i64::from(
                     self.status.prewarm_lead_minutes,
                 )),
+                move_end_delay: chrono::Duration::seconds(
+                    i64::try_from(self.status.move_end_delay_secs.min(86_400)).unwrap_or(86_400),
+                ),
                 api_token: self.status.api_token,
             },
             metrics: MetricsSettings {

@@ -88,6 +88,7 @@ pub async fn start(
             url: sim.base_url().to_string(),
             secret: SecretString::from(secret),
             version: None,
+            balancer: false,
             // Exercise more than one algorithm, as a real mixed pool would.
             checksum: if i % 2 == 0 {
                 ChecksumAlgorithm::Sha256

@@ -11,6 +11,9 @@
 //!   createTime) and live meetings a healthy server no longer lists become ended.
 //! - [`end_finished_once`]: session meetings are ended a grace period after their session; one
 //!   instance does it (a job lease).
+//! - [`leave_behind`] and [`retire_moved_once`]: a room moved on purpose while its meeting
+//!   runs: the move is announced in the meeting (BBB 3.0 chat), joins go to the new server at
+//!   once, and the old meeting is ended `status.move_end_delay` later (one instance, a lease).
 //! - [`forget_stale`]: BBB refused a join signed with an old createTime (the meeting ended
 //!   between two polls); the registry drops it so the next join creates again.
 
@@ -259,11 +262,16 @@ pub async fn reconcile(state: &AppState, snapshot: &Snapshot) -> Result<usize, s
     let now = to_db_time(state.clock.now());
     let mut changes = 0;
     let mut listed: HashSet<(String, String)> = HashSet::new();
+    let retired = left_behind(state).await?;
     for server in snapshot.servers.iter().filter(|s| s.is_up()) {
         for m in &server.meetings {
             let Some(room) = state.rooms.room_of_meeting(&m.meeting_id) else {
                 continue;
             };
+            if retired.contains(&(server.name.clone(), m.meeting_id.clone(), m.create_time)) {
+                // Left behind by a move, ending: not the room's meeting any more.
+                continue;
+            }
             listed.insert((server.name.clone(), m.meeting_id.clone()));
             let known = state.registry.get(&m.meeting_id);
             let up_to_date = known.as_ref().is_some_and(|r| {
@@ -449,4 +457,158 @@ pub async fn prewarm_once(state: &web::Data<AppState>) -> Result<usize, sqlx::Er
         }
     }
     Ok(created)
+}
+
+// --- Moving a running room on purpose ---------------------------------------------------------
+
+/// The lease of the instance that ends meetings left behind by a move.
+pub const RETIRE_LEASE: &str = "retire-moved";
+/// How long ended retirements are remembered (the poll must not adopt those meetings again).
+const RETIRED_MEMORY_SECS: i64 = 3600;
+
+/// After `room` was moved on purpose to `to`: every meeting of the room that hallway knows
+/// live on another server is announced in its chat (BBB 3.0+: `sendChatMessage`; older
+/// servers cannot, which the audit entry says), forgotten so the next join creates the meeting
+/// on `to`, and scheduled to end `status.move_end_delay` later by [`retire_moved_once`].
+/// Returns one line per meeting for the confirmation ("… on bbb1: announced, ends in 60 s").
+pub async fn leave_behind(
+    state: &AppState,
+    room: &Room,
+    to: &ServerName,
+    actor: &str,
+) -> Result<Vec<String>, sqlx::Error> {
+    let delay = state.settings.status.move_end_delay;
+    let now = state.clock.now();
+    let mut lines = Vec::new();
+    for r in state
+        .registry
+        .live()
+        .into_iter()
+        .filter(|r| r.room == room.slug.as_str() && r.server != to.as_str())
+    {
+        let Some(endpoint) = ServerName::parse(&r.server)
+            .ok()
+            .and_then(|s| state.endpoint(&s).cloned())
+        else {
+            continue;
+        };
+        let announcement = announce_move(state, &endpoint, room, &r, delay).await;
+        let retirement = crate::servers::store::Retirement {
+            meeting_id: r.meeting_id.clone(),
+            server: r.server.clone(),
+            create_time: r.create_time.unwrap_or(0),
+            room: room.slug.to_string(),
+            end_at: to_db_time(now + delay),
+            announcement: announcement.clone(),
+            ended_at: None,
+        };
+        crate::servers::store::schedule_retirement(&state.db, &retirement, actor, to_db_time(now))
+            .await?;
+        // Joins from now on create the meeting on the new server.
+        forget_stale(state, &r.meeting_id, r.create_time).await?;
+        lines.push(format!(
+            "{} on {}: {announcement}, ends in {} s",
+            r.meeting_id,
+            r.server,
+            delay.num_seconds()
+        ));
+    }
+    Ok(lines)
+}
+
+/// Says in the meeting that it moves, if its server can (BBB 3.0+). Returns what happened, in
+/// words, for the audit log.
+async fn announce_move(
+    state: &AppState,
+    endpoint: &Endpoint,
+    room: &Room,
+    r: &MeetingRecord,
+    delay: chrono::Duration,
+) -> String {
+    let version = match state.bbb.server_version(endpoint).await {
+        Ok(v) => v,
+        Err(e) => {
+            return format!(
+                "not announced ({}'s BBB version is unknown: {})",
+                r.server,
+                crate::status::explain::human(&e)
+            )
+        }
+    };
+    if version < crate::bbb::ServerVersion::V3_0 {
+        return format!(
+            "not announced ({} runs BBB {version}; chat messages need BBB 3.0)",
+            r.server
+        );
+    }
+    let link = state.settings.public_link(&format!("/rooms/{}", room.slug));
+    let message = crate::bbb::ChatMessage {
+        meeting_id: r.meeting_id.clone(),
+        message: format!(
+            "{} moves to another server. This meeting ends in {} seconds; press Join on {link} \
+             to continue in the new one.",
+            room.name,
+            delay.num_seconds()
+        ),
+        user_name: Some(state.conference().title.clone()),
+    };
+    match state.bbb.send_chat_message(endpoint, &message).await {
+        Ok(()) => "announced in the meeting's chat".to_owned(),
+        Err(e) => format!(
+            "not announced (sendChatMessage failed: {})",
+            crate::status::explain::human(&e)
+        ),
+    }
+}
+
+/// Ends the meetings left behind by moves whose delay is over. One instance does it (the
+/// `retire-moved` lease); a named loop runs it every second, tests call it after moving the
+/// clock. Returns how many meetings it ended.
+pub async fn retire_moved_once(state: &AppState) -> Result<usize, sqlx::Error> {
+    let t = to_db_time(state.clock.now());
+    if !store::try_job_lease(&state.db, RETIRE_LEASE, &state.instance_id, t, t + 30).await? {
+        return Ok(0);
+    }
+    let mut ended = 0;
+    for r in crate::servers::store::due_retirements(&state.db, t).await? {
+        let Some(endpoint) = ServerName::parse(&r.server)
+            .ok()
+            .and_then(|s| state.endpoint(&s).cloned())
+        else {
+            continue;
+        };
+        match state.bbb.end(&endpoint, &r.meeting_id).await {
+            Ok(()) => {}
+            Err(e) if e.is_not_found() => {}
+            Err(e) => {
+                tracing::warn!(meeting = %r.meeting_id, server = %r.server, error = %crate::telemetry::error_chain(&e), "ending a moved room's old meeting failed; will retry");
+                continue;
+            }
+        }
+        let now_on = state
+            .rooms
+            .get(&r.room)
+            .map(|room| state.placements.stored(room).to_string())
+            .unwrap_or_default();
+        let detail = format!(
+            "{}: ended {} on {} after the move; people continue on {now_on}",
+            r.room, r.meeting_id, r.server
+        );
+        if crate::servers::store::finish_retirement(&state.db, &r, &detail, t).await? {
+            tracing::info!(room = %r.room, meeting = %r.meeting_id, server = %r.server, "ended a moved room's old meeting");
+            ended += 1;
+        }
+    }
+    Ok(ended)
+}
+
+/// `(server, meeting, createTime)` of meetings left behind by moves (pending or ended within
+/// the last hour): [`reconcile`] must not take them for the room's current meeting.
+async fn left_behind(state: &AppState) -> Result<HashSet<(String, String, i64)>, sqlx::Error> {
+    let since = to_db_time(state.clock.now()) - RETIRED_MEMORY_SECS;
+    Ok(crate::servers::store::recent_retirements(&state.db, since)
+        .await?
+        .into_iter()
+        .map(|r| (r.server, r.meeting_id, r.create_time))
+        .collect())
 }

@@ -79,10 +79,12 @@ impl Placements {
             .any(|r| r.room == room.slug.as_str() && r.server == server)
     }
 
-    /// True when `server` may host `room` now: it accepts new meetings, or it is draining
-    /// (and not DOWN) while the room's meeting runs there.
+    /// True when `server` may host `room` now: it is an upstream load balancer, it accepts new
+    /// meetings, or it is draining (and not DOWN) while the room's meeting runs there.
     pub fn keeps(&self, room: &Room, server: &str) -> bool {
-        self.servers.accepts_new(server)
+        // A balancer places and fails over itself: its rooms stay whatever its health.
+        self.servers.is_balancer(server)
+            || self.servers.accepts_new(server)
             || (self.servers.state(server) == ServerState::Draining
                 && self.servers.accepts_joins(server)
                 && self.has_live_meeting(room, server))

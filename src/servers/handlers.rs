@@ -3,10 +3,10 @@
 //! an audit entry, and returns to `/admin/status?done=ID`, which shows that entry as the
 //! confirmation.
 //!
-//! BBB cannot migrate a live meeting. Moving a room whose meeting runs ends the old meeting so
-//! people rejoin on the new server. The move is not announced in the meeting first: BBB 3.0's
-//! `sendChatMessage` is neither in hallway's BBB client nor in the simulator yet, so the audit
-//! entry says the meeting was ended without notice.
+//! BBB cannot migrate a live meeting. Moving a room whose meeting runs announces the move in
+//! that meeting's chat (BBB 3.0's `sendChatMessage`; on older servers the audit entry says it
+//! could not), sends the next joins to the new server at once, and leaves the old meeting to
+//! `rooms::lifecycle::retire_moved_once`, which ends it `status.move_end_delay` later.
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -235,22 +235,7 @@ pub async fn move_room(
         &ctx.state.rooms,
         crate::rooms::store::all_pins(&ctx.state.db).await?,
     );
-    let ended = end_meetings(&ctx, &room).await?;
-    if !ended.is_empty() {
-        store::record_action(
-            &ctx.state.db,
-            now,
-            &who,
-            "room-end",
-            room.slug.as_str(),
-            &format!(
-                "{}: ended {} without notice in the meeting (hallway cannot send BBB chat \
-                 messages yet); people rejoin on {to}",
-                room.slug,
-                ended.join(", ")
-            ),
-        )
-        .await?;
-    }
+    // The old meeting is announced, then ended after the delay; joins go to `to` now.
+    lifecycle::leave_behind(&ctx.state, &room, &to, &who).await?;
     confirmed(&ctx).await
 }

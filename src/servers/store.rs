@@ -295,3 +295,123 @@ pub async fn recent_creates(db: &Db, since: i64) -> Result<Vec<(String, i64)>, s
         .map(|r| Ok((r.try_get("server")?, r.try_get("n")?)))
         .collect()
 }
+
+// --- Retiring the old meeting of a room moved on purpose (migration 0009) --------------------
+
+/// A meeting left behind by a move, to be ended at `end_at`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Retirement {
+    /// The meeting (external ID).
+    pub meeting_id: String,
+    /// The server it runs on (the room's old one).
+    pub server: String,
+    /// BBB's createTime of the session that was left.
+    pub create_time: i64,
+    /// Room slug.
+    pub room: String,
+    /// When to end it, Unix seconds.
+    pub end_at: i64,
+    /// What was said in the meeting before the end, or why nothing was.
+    pub announcement: String,
+    /// When it was ended, once it was.
+    pub ended_at: Option<i64>,
+}
+
+fn retirement_row(r: &sqlx::any::AnyRow) -> Result<Retirement, sqlx::Error> {
+    Ok(Retirement {
+        meeting_id: r.try_get("meeting_id")?,
+        server: r.try_get("server")?,
+        create_time: r.try_get("create_time")?,
+        room: r.try_get("room")?,
+        end_at: r.try_get("end_at")?,
+        announcement: r.try_get("announcement")?,
+        ended_at: r.try_get("ended_at")?,
+    })
+}
+
+/// Schedules the end of a left-behind meeting (again, if the same session was scheduled
+/// before: the later end wins) and audits it, in one transaction.
+pub async fn schedule_retirement(
+    db: &Db,
+    r: &Retirement,
+    actor: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "insert into meeting_retirements (meeting_id, server, create_time, room, end_at, \
+         announcement, ended_at) values ($1, $2, $3, $4, $5, $6, null) \
+         on conflict (meeting_id, server, create_time) do update set end_at = excluded.end_at, \
+         announcement = excluded.announcement, ended_at = null",
+    )
+    .bind(&r.meeting_id)
+    .bind(&r.server)
+    .bind(r.create_time)
+    .bind(&r.room)
+    .bind(r.end_at)
+    .bind(&r.announcement)
+    .execute(&mut *tx)
+    .await?;
+    let detail = format!(
+        "{}: meeting {} on {} ends in {} s; {}",
+        r.room,
+        r.meeting_id,
+        r.server,
+        (r.end_at - now).max(0),
+        r.announcement
+    );
+    audit(&mut tx, now, actor, "room-retire", &r.room, &detail).await?;
+    tx.commit().await
+}
+
+/// Left-behind meetings whose end is due at `now` and not done yet.
+pub async fn due_retirements(db: &Db, now: i64) -> Result<Vec<Retirement>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select meeting_id, server, create_time, room, end_at, announcement, ended_at \
+         from meeting_retirements where ended_at is null and end_at <= $1 order by end_at",
+    )
+    .bind(now)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(retirement_row).collect()
+}
+
+/// Every left-behind meeting (ended or not) of the last `since` seconds: the poll must not
+/// adopt them again, and the dashboard shows the pending ones.
+pub async fn recent_retirements(db: &Db, since: i64) -> Result<Vec<Retirement>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select meeting_id, server, create_time, room, end_at, announcement, ended_at \
+         from meeting_retirements where ended_at is null or ended_at >= $1 order by end_at",
+    )
+    .bind(since)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter().map(retirement_row).collect()
+}
+
+/// Marks a left-behind meeting ended and audits it; false if another instance did already.
+pub async fn finish_retirement(
+    db: &Db,
+    r: &Retirement,
+    detail: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let mut tx = db.pool().begin().await?;
+    let done = sqlx::query(
+        "update meeting_retirements set ended_at = $1 \
+         where meeting_id = $2 and server = $3 and create_time = $4 and ended_at is null",
+    )
+    .bind(now)
+    .bind(&r.meeting_id)
+    .bind(&r.server)
+    .bind(r.create_time)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    audit(&mut tx, now, "move", "room-end", &r.room, detail).await?;
+    tx.commit().await?;
+    Ok(true)
+}

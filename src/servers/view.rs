@@ -2,7 +2,7 @@
 //! load placement compares. Pure in-memory: the database is the truth (`servers::store`),
 //! reloaded on the `servers` topic; the poller's snapshot supplies the load.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -89,6 +89,8 @@ pub const RESERVATION_TTL: Duration = Duration::from_secs(60);
 #[derive(Debug)]
 pub struct ServerView {
     names: Vec<String>,
+    /// Upstream load balancers (Scalelite, BBBLB): never a placement target, never left.
+    balancers: HashSet<String>,
     info: RwLock<Arc<HashMap<String, ServerInfo>>>,
     loads: RwLock<HashMap<String, i64>>,
     reservations: Mutex<Vec<(String, Instant)>>,
@@ -99,10 +101,23 @@ impl ServerView {
     pub fn new(names: Vec<String>) -> Self {
         Self {
             names,
+            balancers: HashSet::new(),
             info: RwLock::new(Arc::new(HashMap::new())),
             loads: RwLock::new(HashMap::new()),
             reservations: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Marks these configured servers as upstream load balancers.
+    pub fn with_balancers(mut self, balancers: impl IntoIterator<Item = String>) -> Self {
+        self.balancers = balancers.into_iter().collect();
+        self
+    }
+
+    /// True for an upstream load balancer (Scalelite, BBBLB): its rooms stay on it whatever
+    /// its health (the balancer places and fails over itself), and no other room moves there.
+    pub fn is_balancer(&self, name: &str) -> bool {
+        self.balancers.contains(name)
     }
 
     /// Configured server names, in order.
@@ -204,7 +219,7 @@ impl ServerView {
     pub fn least_loaded(&self, except: &str, extra: &HashMap<String, i64>) -> Option<String> {
         self.names
             .iter()
-            .filter(|n| n.as_str() != except && self.accepts_new(n))
+            .filter(|n| n.as_str() != except && !self.is_balancer(n) && self.accepts_new(n))
             .min_by_key(|n| self.load(n) + extra.get(n.as_str()).copied().unwrap_or(0))
             .cloned()
     }
@@ -250,5 +265,20 @@ mod tests {
         assert_eq!(v.least_loaded("b", &HashMap::new()).as_deref(), Some("a"));
         let extra = HashMap::from([("b".to_string(), 100)]);
         assert_eq!(v.least_loaded("x", &extra).as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn a_load_balancer_is_never_a_placement_target() {
+        let v = ServerView::new(vec!["lb".into(), "a".into()]).with_balancers(["lb".to_owned()]);
+        assert!(v.is_balancer("lb") && !v.is_balancer("a"));
+        assert_eq!(v.least_loaded("x", &HashMap::new()).as_deref(), Some("a"));
+        v.reserve("a");
+        v.reserve("a");
+        assert_eq!(
+            v.least_loaded("x", &HashMap::new()).as_deref(),
+            Some("a"),
+            "however loaded the others are"
+        );
+        assert_eq!(v.least_loaded("a", &HashMap::new()), None);
     }
 }

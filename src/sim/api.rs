@@ -24,7 +24,7 @@ use super::Shared;
 use crate::bbb::{checksum, ChecksumAlgorithm, Role, ServerVersion};
 
 /// Calls the simulator implements.
-const CALLS: [&str; 7] = [
+const CALLS: [&str; 8] = [
     "create",
     "join",
     "getMeetings",
@@ -32,6 +32,7 @@ const CALLS: [&str; 7] = [
     "isMeetingRunning",
     "end",
     "getRecordings",
+    "sendChatMessage",
 ];
 
 /// Calls that also accept POST.
@@ -258,6 +259,10 @@ fn handle_call(
     if !CALLS.contains(&call) && !super::recordings::CALLS.contains(&call) {
         return failed("unsupportedRequest", "This request is not supported.");
     }
+    // sendChatMessage came with BBB 3.0; older bbb-web has no such action.
+    if call == "sendChatMessage" && sim.config.version < ServerVersion::V3_0 {
+        return failed("unsupportedRequest", "This request is not supported.");
+    }
     let is_post = req.method() == actix_web::http::Method::POST;
     if !(req.method() == actix_web::http::Method::GET || (is_post && POST_CALLS.contains(&call))) {
         return failed("unsupportedRequest", "This request is not supported.");
@@ -355,6 +360,7 @@ fn handle_call(
     match call {
         "create" => create(sim, &params),
         "join" => join(sim, req, &params),
+        "sendChatMessage" => xml(super::chat::send(sim, &params.0)),
         "getRecordings" | "publishRecordings" | "deleteRecordings" => {
             xml(super::recordings::answer(sim, call, &params.0))
         }

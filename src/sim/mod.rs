@@ -19,7 +19,8 @@
 //! - `GET|POST /bigbluebutton/api/{call}` for create, getMeetings,
 //!   getMeetingInfo, isMeetingRunning, end, getRecordings (the recordings
 //!   added through the control API, see `recordings`); `GET` for join,
-//!   publishRecordings and deleteRecordings. Other calls:
+//!   publishRecordings and deleteRecordings, and for sendChatMessage (3.0+
+//!   only: older versions answer `unsupportedRequest`; see `chat`). Other calls:
 //!   FAILED `unsupportedRequest`. A parameter given both in the URL query and
 //!   in a POST form body is a `checksumError` (as bbb-web 3.0).
 //! - Join errors as bbb-web's ApiController `join` sends them (2.7/3.0
@@ -51,6 +52,9 @@
 //!   `listenOnly`, `voice`, `video` → `{"userID": "..."}`; 404 if no such
 //!   meeting.
 //! - `DELETE /sim/meetings/{meetingID}/users/{userID}` → 204, or 404.
+//! - `GET /sim/meetings/{meetingID}/chat` → `{"messages": [{meetingID,
+//!   createTime, userName, message}]}`: what sendChatMessage delivered to
+//!   that meeting, oldest first, kept after the meeting ended.
 //! - `POST /sim/meetings/{meetingID}/recordings` with a JSON
 //!   [`RecordingSpec`] (format, length, playback URL, `meta`, start and end,
 //!   published or not) → 201 `{"recordID": "..."}`: a recording as BBB
@@ -111,12 +115,15 @@ use actix_web::{web, App, HttpServer};
 use crate::bbb::{ChecksumAlgorithm, Role, ServerVersion};
 
 mod api;
+mod chat;
 mod control;
 mod faults;
 mod recordings;
 mod render;
 mod state;
+mod tls;
 
+pub use chat::SimChatMessage;
 pub use faults::{Failure, Faults};
 pub use recordings::{AddRecordingError, FormatSpec, PreviewSpec, RecordingSpec};
 
@@ -147,6 +154,10 @@ pub struct SimConfig {
     /// The BBB version simulated (default 3.0): API root fields, join error
     /// delivery (302 before 2.7) and role join (2.4+).
     pub version: ServerVersion,
+    /// Serve https with a self-signed certificate made at start (default false: http).
+    /// Load balancers such as BBBLB insist on https backends; see `tls`. The `refuse` fault
+    /// needs the plain TCP socket and is not available over TLS.
+    pub tls: bool,
 }
 
 impl SimConfig {
@@ -160,6 +171,7 @@ impl SimConfig {
             last_user_left_timeout: Duration::from_secs(60),
             ended_meeting_linger: Duration::from_secs(2),
             version: ServerVersion::V3_0,
+            tls: false,
         }
     }
 }
@@ -174,6 +186,7 @@ impl fmt::Debug for SimConfig {
             .field("last_user_left_timeout", &self.last_user_left_timeout)
             .field("ended_meeting_linger", &self.ended_meeting_linger)
             .field("version", &self.version)
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -185,6 +198,8 @@ pub(crate) struct Shared {
     faults: Mutex<Faults>,
     /// BBB API requests received, by call name.
     calls: Mutex<BTreeMap<String, u64>>,
+    /// Chat messages accepted by sendChatMessage (`chat`), oldest first.
+    chats: Mutex<Vec<chat::SimChatMessage>>,
     /// Recordings added through the control API.
     recordings: recordings::Recordings,
 }
@@ -267,6 +282,10 @@ fn routes(cfg: &mut web::ServiceConfig) {
             web::delete().to(control::delete_user),
         )
         .route(
+            "/sim/meetings/{meeting_id}/chat",
+            web::get().to(chat::get_chat),
+        )
+        .route(
             "/sim/meetings/{meeting_id}/recordings",
             web::post().to(recordings::post_recording),
         )
@@ -288,6 +307,7 @@ pub struct SimServer {
     shared: web::Data<Shared>,
     port: u16,
     base_url: url::Url,
+    cert_pem: Option<String>,
     handle: actix_web::dev::ServerHandle,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
 }
@@ -307,7 +327,13 @@ impl SimServer {
     /// at once.
     pub async fn start(listener: TcpListener, config: SimConfig) -> std::io::Result<SimServer> {
         let port = listener.local_addr()?.port();
-        let base_url = url::Url::parse(&format!("http://127.0.0.1:{port}/bigbluebutton/"))
+        let tls = if config.tls {
+            Some(tls::self_signed()?)
+        } else {
+            None
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let base_url = url::Url::parse(&format!("{scheme}://127.0.0.1:{port}/bigbluebutton/"))
             .map_err(std::io::Error::other)?;
         listener.set_nonblocking(true)?;
         let shared = web::Data::new(Shared {
@@ -315,6 +341,7 @@ impl SimServer {
             state: Mutex::new(state::SimState::default()),
             faults: Mutex::new(Faults::none()),
             calls: Mutex::new(BTreeMap::new()),
+            chats: Mutex::new(Vec::new()),
             recordings: recordings::Recordings::default(),
         });
         let data = shared.clone();
@@ -326,23 +353,34 @@ impl SimServer {
             })
             .workers(1)
             .disable_signals()
-            .shutdown_timeout(1)
-            .listen(listener)?
-            .run();
+            .shutdown_timeout(1);
+        let cert_pem = tls.as_ref().map(|t| t.cert_pem.clone());
+        let server = match tls {
+            Some(t) => server.listen_rustls_0_23(listener, t.config)?,
+            None => server.listen(listener)?,
+        }
+        .run();
         let handle = server.handle();
         let task = tokio::spawn(server);
         Ok(SimServer {
             shared,
             port,
             base_url,
+            cert_pem,
             handle,
             task,
         })
     }
 
-    /// `http://127.0.0.1:PORT/bigbluebutton/`.
+    /// `http://127.0.0.1:PORT/bigbluebutton/` (`https://…` with [`SimConfig::tls`]).
     pub fn base_url(&self) -> url::Url {
         self.base_url.clone()
+    }
+
+    /// The self-signed certificate (PEM) of a simulator started with [`SimConfig::tls`], for
+    /// peers that must trust it.
+    pub fn certificate_pem(&self) -> Option<&str> {
+        self.cert_pem.as_deref()
     }
 
     /// The TCP port.
@@ -425,6 +463,13 @@ impl SimServer {
     /// Rust twin of `POST /sim/stats/reset`: every counter back to zero.
     pub fn reset_calls(&self) {
         self.shared.reset_calls();
+    }
+
+    /// Rust twin of `GET /sim/meetings/{id}/chat`: every chat message
+    /// sendChatMessage delivered to `meeting_id` (any session of it), oldest
+    /// first, also after the meeting ended.
+    pub fn chat_messages(&self, meeting_id: &str) -> Vec<SimChatMessage> {
+        chat::messages_of(&self.shared, meeting_id)
     }
 
     /// Moves the simulator's lifecycle clock forward by `by` and applies
@@ -510,29 +555,84 @@ pub fn sample_get_meetings_xml(meetings: usize, attendees: usize) -> String {
 
 /// For the `hallway bbb-sim` subcommand: bind, print the base URL on
 /// stdout (`bbb-sim listening on http://ADDR/bigbluebutton/`, the bound
-/// address, so `--listen 127.0.0.1:0` works for scripts and tests), serve
+/// address, so `--listen 127.0.0.1:0` works for scripts and tests; `https://`
+/// with [`SimConfig::tls`], whose CA certificate goes to `ca_out`), serve
 /// until Ctrl-C.
-pub async fn run_standalone(addr: SocketAddr, config: SimConfig) -> std::io::Result<()> {
+pub async fn run_standalone(
+    addr: SocketAddr,
+    config: SimConfig,
+    ca_out: Option<std::path::PathBuf>,
+    faults: Faults,
+) -> std::io::Result<()> {
     let listener = TcpListener::bind(addr)?;
     let local = listener.local_addr()?;
     let name = config.name.clone();
     let algorithms: Vec<String> = config.algorithms.iter().map(|a| a.to_string()).collect();
     let version = config.version;
     let server = SimServer::start(listener, config).await?;
+    server.set_faults(faults);
+    if let (Some(path), Some(pem)) = (ca_out, server.certificate_pem()) {
+        std::fs::write(path, pem)?;
+    }
+    let base = server.base_url();
     {
         use std::io::Write;
         let mut out = std::io::stdout().lock();
-        writeln!(out, "bbb-sim listening on http://{local}/bigbluebutton/")?;
+        writeln!(out, "bbb-sim listening on {base}")?;
         out.flush()?;
     }
     tracing::info!(
         server = %name,
         algorithms = %algorithms.join(","),
         bbb_version = %version,
-        "bbb-sim listening on http://{local}/bigbluebutton/ (API at http://{local}/bigbluebutton/api/)"
+        "bbb-sim listening on {base} (API at {base}api/, bound to {local})"
     );
     tokio::signal::ctrl_c().await?;
     tracing::info!("bbb-sim: Ctrl-C received, stopping");
     server.stop().await;
+    Ok(())
+}
+
+/// `hallway bbb-sim --count N`: N simulated servers in one process, for benchmarks with
+/// hundreds of servers. Server `i` (1-based) is named `{name}{i}`, listens on `addr`'s port +
+/// i - 1 (port 0: a free port each), and prints its own `bbb-sim listening on …` line; all
+/// share the secret, version and start faults. Serves until Ctrl-C.
+pub async fn run_many(
+    addr: SocketAddr,
+    config: SimConfig,
+    count: u16,
+    faults: Faults,
+) -> std::io::Result<()> {
+    let mut servers = Vec::with_capacity(usize::from(count));
+    for i in 0..count {
+        let mut at = addr;
+        if addr.port() != 0 {
+            at.set_port(
+                addr.port().checked_add(i).ok_or_else(|| {
+                    std::io::Error::other("--listen port + --count runs past 65535")
+                })?,
+            );
+        }
+        let mut c = config.clone();
+        c.name = format!("{}{}", config.name, i + 1);
+        let server = SimServer::start(TcpListener::bind(at)?, c).await?;
+        server.set_faults(faults.clone());
+        {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "bbb-sim listening on {}", server.base_url())?;
+            out.flush()?;
+        }
+        servers.push(server);
+    }
+    tracing::info!(
+        servers = servers.len(),
+        "bbb-sim: all simulated servers listening"
+    );
+    tokio::signal::ctrl_c().await?;
+    tracing::info!("bbb-sim: Ctrl-C received, stopping");
+    for s in servers {
+        s.stop().await;
+    }
     Ok(())
 }

@@ -238,6 +238,14 @@ pub(crate) fn ended() -> String {
     x.finish()
 }
 
+/// sendChatMessage (3.0): SUCCESS with empty messageKey and message, as in
+/// bigbluebutton-api-php's fixture `send_chat_message.xml`.
+pub(crate) fn chat_sent() -> String {
+    let mut x = Xml::response("SUCCESS");
+    x.elem("messageKey", "").elem("message", "");
+    x.finish()
+}
+
 /// join with redirect=false.
 pub(crate) fn joined(
     internal_id: &str,

@@ -85,6 +85,10 @@ pub struct ServerRow {
     pub voice: u32,
     /// Webcams.
     pub video: u32,
+    /// An upstream load balancer (Scalelite, BBBLB): no placement or failover by hallway.
+    pub balancer: bool,
+    /// Why the meetings shown are not the balancer's own list ("" when they are).
+    pub list_note: String,
 }
 
 impl ServerRow {
@@ -93,9 +97,12 @@ impl ServerRow {
         self.health == Health::Down
     }
 
-    /// Up, enabled, answering: nothing to look at.
+    /// Up, enabled, answering with its own meeting list: nothing to look at.
     pub fn healthy(&self) -> bool {
-        self.health != Health::Down && self.state == ServerState::Enabled && self.answered
+        self.health != Health::Down
+            && self.state == ServerState::Enabled
+            && self.answered
+            && self.list_note.is_empty()
     }
 }
 
@@ -132,6 +139,9 @@ pub struct RoomRow {
     pub warnings: Vec<String>,
     /// "moved from bbb2 at 14:02: bbb2 DOWN".
     pub moved: String,
+    /// Behind a load balancer: the BBB server it chose, as far as the balancer tells
+    /// (BBBLB's `bbblb-server` metadata), else "".
+    pub backend: String,
     /// True when this is a configured room (actions apply).
     pub is_room: bool,
 }
@@ -202,6 +212,13 @@ pub async fn build(state: &AppState) -> AppResult<StatusData> {
         .map(|m| (m.room.clone(), m))
         .collect();
     let audit = servers_store::recent_audit(&state.db, 20).await?;
+    // Old meetings of rooms moved on purpose that still run until their announced end.
+    let retiring: Vec<servers_store::Retirement> =
+        servers_store::recent_retirements(&state.db, crate::db::to_db_time(now))
+            .await?
+            .into_iter()
+            .filter(|r| r.ended_at.is_none())
+            .collect();
     let mut meetings: HashMap<&str, Vec<(&str, &Meeting)>> = HashMap::new();
     if let Some(s) = &snap {
         for server in &s.servers {
@@ -244,6 +261,9 @@ pub async fn build(state: &AppState) -> AppResult<StatusData> {
             .iter()
             .find(|s| s.start > now && s.start <= now + chrono::Duration::minutes(5));
         let mut warnings = Vec::new();
+        let backend = chosen
+            .and_then(|(_, m)| m.metadata.get("bbblb-server").cloned())
+            .unwrap_or_default();
         let (running, people, listen_only, video, moderators, actual, who) = match chosen {
             Some((server, m)) => (
                 m.running,
@@ -294,6 +314,22 @@ pub async fn build(state: &AppState) -> AppResult<StatusData> {
                 )
             })
             .unwrap_or_default();
+        let moved = retiring
+            .iter()
+            .filter(|x| x.room == r.slug.as_str())
+            .fold(moved, |acc, x| {
+                let line = format!(
+                    "old meeting on {} ends at {}: {}",
+                    x.server,
+                    hm(from_db_time(x.end_at)),
+                    x.announcement
+                );
+                if acc.is_empty() {
+                    line
+                } else {
+                    format!("{acc}; {line}")
+                }
+            });
         rooms.push(RoomRow {
             name: r.name.clone(),
             slug: r.slug.to_string(),
@@ -310,6 +346,7 @@ pub async fn build(state: &AppState) -> AppResult<StatusData> {
             session_now: running_session.map(|s| s.title.clone()).unwrap_or_default(),
             warnings,
             moved,
+            backend,
             is_room: true,
         });
     }
@@ -325,6 +362,11 @@ pub async fn build(state: &AppState) -> AppResult<StatusData> {
                     slug: m.meeting_id.clone(),
                     kind: if m.is_breakout {
                         "breakout"
+                    } else if retiring
+                        .iter()
+                        .any(|x| x.server == server.name && x.meeting_id == m.meeting_id)
+                    {
+                        "ending after a move"
                     } else if state.rooms.room_of_meeting(&m.meeting_id).is_some() {
                         "second copy"
                     } else {
@@ -342,6 +384,7 @@ pub async fn build(state: &AppState) -> AppResult<StatusData> {
                     session_now: String::new(),
                     warnings: Vec::new(),
                     moved: String::new(),
+                    backend: String::new(),
                     is_room: false,
                 });
             }
@@ -388,6 +431,8 @@ pub async fn build(state: &AppState) -> AppResult<StatusData> {
             listen_only: sum(|m| m.listener_count),
             voice: sum(|m| m.voice_participant_count),
             video: sum(|m| m.video_count),
+            balancer: state.servers.is_balancer(name),
+            list_note: polled.and_then(|p| p.list_note.clone()).unwrap_or_default(),
         });
     }
     let mut totals = Totals {

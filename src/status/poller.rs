@@ -8,13 +8,15 @@
 //! and marked in the snapshot. Tests call [`Poller::poll_once`] directly instead of waiting
 //! for the timer.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::stream::{self, StreamExt};
 
-use crate::bbb::{BbbClient, Endpoint};
+use crate::bbb::{BbbClient, BbbError, Endpoint, Meeting};
 use crate::clock::Clock;
+use crate::rooms::registry::Registry;
 use crate::status::explain;
 use crate::status::health::HealthTracker;
 use crate::status::metrics::Metrics;
@@ -56,6 +58,9 @@ pub struct Poller {
     health: Arc<HealthTracker>,
     metrics: Arc<Metrics>,
     clock: Clock,
+    /// Upstream load balancers, and where to find the meetings hallway created on them.
+    balancers: Arc<HashSet<String>>,
+    registry: Arc<Registry>,
 }
 
 impl Poller {
@@ -78,25 +83,78 @@ impl Poller {
             health: Arc::new(HealthTracker::new(options.down_after, options.up_after)),
             metrics,
             clock,
+            balancers: Arc::new(HashSet::new()),
+            registry: Arc::new(Registry::default()),
         }
+    }
+
+    /// Marks these servers as upstream load balancers (Scalelite, BBBLB). Their getMeetings is
+    /// tried first; when it fails (BBBLB 0.0.18 answers internalError), the balancer is alive
+    /// if its API root answers, and its meetings are the ones `registry` knows live there,
+    /// each asked with getMeetingInfo.
+    pub fn with_balancers(
+        mut self,
+        names: impl IntoIterator<Item = String>,
+        registry: Arc<Registry>,
+    ) -> Self {
+        self.balancers = Arc::new(names.into_iter().collect());
+        self.registry = registry;
+        self
+    }
+
+    /// A balancer without a usable meeting list: its API root for liveness, then
+    /// getMeetingInfo for every meeting hallway knows live on it (unknown ones are gone).
+    async fn poll_balancer_meetings(&self, ep: &Endpoint) -> Result<Vec<Meeting>, BbbError> {
+        self.client.api_version(ep).await?;
+        let mut ids: Vec<String> = self
+            .registry
+            .live()
+            .into_iter()
+            .filter(|r| r.server == ep.name)
+            .map(|r| r.meeting_id)
+            .collect();
+        ids.sort();
+        ids.dedup();
+        let mut meetings = Vec::new();
+        for id in ids {
+            match self.client.get_meeting_info(ep, &id).await {
+                Ok(m) => meetings.push(m),
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(meetings)
     }
 
     async fn poll_server(&self, ep: &Endpoint) -> ServerStatus {
         let t0 = Instant::now();
+        let balancer = self.balancers.contains(&ep.name);
         let result = tokio::time::timeout(self.guard, async {
             // The version comes from the API root once and is cached by the client.
             let version = self.client.server_version(ep).await.ok();
-            (version, self.client.get_meetings(ep).await)
+            let listed = self.client.get_meetings(ep).await;
+            match listed {
+                Err(e) if balancer => {
+                    let note = format!(
+                        "the balancer's meeting list is unavailable ({}); meetings come from \
+                         getMeetingInfo per room",
+                        explain::human(&e)
+                    );
+                    (version, self.poll_balancer_meetings(ep).await, Some(note))
+                }
+                other => (version, other, None),
+            }
         })
         .await;
         let took_ms = t0.elapsed().as_millis() as u64;
-        let (version, meetings, error) = match result {
-            Ok((v, Ok(m))) => (v, m, None),
-            Ok((v, Err(e))) => (v, Vec::new(), Some(explain::human(&e))),
+        let (version, meetings, error, list_note) = match result {
+            Ok((v, Ok(m), note)) => (v, m, None, note),
+            Ok((v, Err(e), note)) => (v, Vec::new(), Some(explain::human(&e)), note),
             Err(_) => (
                 None,
                 Vec::new(),
                 Some(format!("no answer within {} s", self.guard.as_secs())),
+                None,
             ),
         };
         if let Some(msg) = &error {
@@ -110,6 +168,8 @@ impl Poller {
             took_ms,
             version: version.map(|v| v.to_string()),
             health,
+            balancer,
+            list_note,
         }
     }
 

@@ -103,6 +103,7 @@ pub async fn spawn_app_with_sims(
             secret: SecretString::from(secret),
             checksum: server.checksum,
             version: None,
+            balancer: false,
         };
         sims.push(sim);
     }

@@ -8,6 +8,7 @@ mod auth_postgres;
 mod auth_schedule_pull;
 mod authz;
 mod bbb_sim_cli;
+mod bbblb;
 mod browser;
 mod exports;
 mod helpers;

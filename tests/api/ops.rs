@@ -543,3 +543,177 @@ fn promtool_check(text: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Opens a BBB join URL like a browser (redirects followed) and returns the client page.
+async fn enter(url: &str) -> String {
+    reqwest::get(url).await.unwrap().text().await.unwrap()
+}
+
+/// The meeting hallway knows live for `slug`.
+fn live_meeting(app: &TestApp, slug: &str) -> hallway::rooms::registry::MeetingRecord {
+    app.state
+        .registry
+        .live()
+        .into_iter()
+        .find(|r| r.room == slug)
+        .unwrap_or_else(|| panic!("{slug} has no live meeting"))
+}
+
+#[tokio::test]
+async fn moving_a_running_room_announces_it_in_the_meeting_ends_it_after_the_delay_and_joins_land_on_the_new_server(
+) {
+    let app = spawn_app().await;
+    app.import_sample_running_now().await;
+    let ada = guest(&app, "Ada Park").await;
+    let url = join(&app, &ada, "hack2").await;
+    assert_eq!(server_of_url(&app, &url), "bbb2");
+    assert!(enter(&url).await.contains("You are in"));
+    let old = live_meeting(&app, "hack2");
+    let admin = staff(&app).await;
+
+    let done = staff_post(
+        &app,
+        &admin,
+        "/admin/rooms/hack2/move",
+        &[("server", "bbb3")],
+    )
+    .await;
+
+    let said = app.sims[1].chat_messages(&old.meeting_id);
+    assert_eq!(said.len(), 1, "one announcement in the old meeting");
+    assert!(
+        said[0].message.contains("moves to another server")
+            && said[0].message.contains("ends in 60 seconds")
+            && said[0].message.contains("/rooms/hack2"),
+        "{said:?}"
+    );
+    assert_eq!(Some(said[0].create_time), old.create_time);
+    let notice = texts(&done, "p.notice").pop().unwrap();
+    assert!(
+        notice.contains("announced in the meeting's chat") && notice.contains("ends in 60 s"),
+        "{notice}"
+    );
+    assert_eq!(
+        crate::helpers::attrs(
+            &done,
+            "tr[data-room=hack2] form.room-actions button[formaction]",
+            "formaction"
+        ),
+        vec!["/rooms/hack2/join", "/admin/rooms/hack2/start"],
+        "one form per room row, each button posting the token to its own action (no End: no poll \
+         has seen the meeting yet)"
+    );
+    let row = texts(&done, "tr[data-room=hack2] td.server").pop().unwrap();
+    assert!(
+        row.contains("old meeting on bbb2 ends at 12:01 UTC: announced in the meeting's chat"),
+        "{row}"
+    );
+    // The next join goes to the new server's meeting at once; the old one still runs.
+    let bob = guest(&app, "Bob Jones").await;
+    let next = join(&app, &bob, "hack2").await;
+    assert_eq!(server_of_url(&app, &next), "bbb3");
+    assert!(enter(&next).await.contains("You are in"));
+    app.status_round().await;
+    assert_eq!(
+        live_meeting(&app, "hack2").server,
+        "bbb3",
+        "the poll does not take the old meeting for the room's"
+    );
+    assert_eq!(lifecycle::retire_moved_once(&app.state).await.unwrap(), 0);
+    assert_eq!(app.sims[1].calls("end"), 0, "not before the delay");
+
+    app.clock.advance(chrono::Duration::seconds(61));
+    let ended = lifecycle::retire_moved_once(&app.state).await.unwrap();
+
+    assert_eq!(ended, 1);
+    assert_eq!(app.sims[1].calls("end"), 1);
+    assert_eq!(
+        lifecycle::retire_moved_once(&app.state).await.unwrap(),
+        0,
+        "once"
+    );
+    let sim2: serde_json::Value =
+        reqwest::get(format!("http://127.0.0.1:{}/sim/state", app.sims[1].port()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let m = sim2["meetings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["meetingID"] == old.meeting_id.as_str());
+    assert!(
+        m.is_none_or(|m| m["hasBeenForciblyEnded"] == true),
+        "{sim2}"
+    );
+    app.status_round().await;
+    assert_eq!(live_meeting(&app, "hack2").server, "bbb3");
+    let carol = guest(&app, "Carol Chen").await;
+    assert_eq!(
+        server_of_url(&app, &join(&app, &carol, "hack2").await),
+        "bbb3"
+    );
+    let body = get(&admin, &format!("{}/admin/status", app.address)).await;
+    let audit = texts(&body, "table.audit td.detail");
+    assert!(
+        audit.iter().any(|a| a
+            == &format!(
+                "hack2: ended {} on bbb2 after the move; people continue on bbb3",
+                old.meeting_id
+            )),
+        "{audit:?}"
+    );
+}
+
+#[tokio::test]
+async fn moving_a_room_off_a_bbb_27_server_says_the_move_could_not_be_announced() {
+    let app = crate::helpers::spawn_app_with_sims(
+        None,
+        |_| {},
+        |sim| {
+            if sim.name == "bbb2" {
+                sim.version = hallway::bbb::ServerVersion::V2_7;
+            }
+        },
+    )
+    .await;
+    app.import_sample_running_now().await;
+    let ada = guest(&app, "Ada Park").await;
+    let url = join(&app, &ada, "hack2").await;
+    assert!(enter(&url).await.contains("You are in"));
+    let old = live_meeting(&app, "hack2");
+    let admin = staff(&app).await;
+
+    let done = staff_post(
+        &app,
+        &admin,
+        "/admin/rooms/hack2/move",
+        &[("server", "bbb1")],
+    )
+    .await;
+
+    assert_eq!(app.sims[1].calls("sendChatMessage"), 0, "not even tried");
+    assert!(app.sims[1].chat_messages(&old.meeting_id).is_empty());
+    let notice = texts(&done, "p.notice").pop().unwrap();
+    assert!(
+        notice.contains("not announced (bbb2 runs BBB 2.7; chat messages need BBB 3.0)"),
+        "{notice}"
+    );
+    let audit = texts(&done, "table.audit td.detail");
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.contains("not announced (bbb2 runs BBB 2.7")),
+        "{audit:?}"
+    );
+    let bob = guest(&app, "Bob Jones").await;
+    assert_eq!(
+        server_of_url(&app, &join(&app, &bob, "hack2").await),
+        "bbb1"
+    );
+    app.clock.advance(chrono::Duration::seconds(61));
+    assert_eq!(lifecycle::retire_moved_once(&app.state).await.unwrap(), 1);
+    assert_eq!(app.sims[1].calls("end"), 1);
+}

@@ -34,7 +34,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::error::BbbError;
 use crate::types::{
-    ApiVersion, CreateMeeting, CreatedMeeting, Endpoint, JoinRequest, RecordingsQuery,
+    ApiVersion, ChatMessage, CreateMeeting, CreatedMeeting, Endpoint, JoinRequest, RecordingsQuery,
     ServerVersion, Timeouts,
 };
 use crate::xml::{self, JoinResponse, Meeting, Recording, ResponseError};
@@ -92,6 +92,17 @@ impl BbbClient {
         let resp = self.send(ep, call, url).await?;
         let status = resp.status();
         if !status.is_success() {
+            // Load balancers answer some failures with an error status and a BBB FAILED
+            // document (BBBLB: HTTP 500 `internalError`): report BBB's key and message then.
+            let body = resp.text().await.unwrap_or_default();
+            if let Err(ResponseError::Failed { key, message }) = xml::parse_end(&body) {
+                return Err(BbbError::Api {
+                    server: ep.name.clone(),
+                    call,
+                    key,
+                    message,
+                });
+            }
             return Err(BbbError::HttpStatus {
                 server: ep.name.clone(),
                 call,
@@ -323,6 +334,24 @@ impl BbbClient {
             xml::parse_is_meeting_running,
         )
         .await
+    }
+
+    /// `sendChatMessage` (BBB 3.0+): posts `msg` to the meeting's public chat.
+    /// Servers before 3.0 do not know the call (check
+    /// [`BbbClient::server_version`] first); an unknown meeting is an
+    /// [`BbbError::Api`] error.
+    pub async fn send_chat_message(
+        &self,
+        ep: &Endpoint,
+        msg: &ChatMessage,
+    ) -> Result<(), BbbError> {
+        let owned = msg.params();
+        let params: Vec<(&str, &str)> = owned
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.call(ep, "sendChatMessage", &params, xml::parse_send_chat_message)
+            .await
     }
 
     /// `end`. Ending is asynchronous on real BBB: poll afterwards.

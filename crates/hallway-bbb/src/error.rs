@@ -201,13 +201,15 @@ impl BbbError {
     }
 
     /// True if BBB said the meeting does not exist: `notFound`,
-    /// `invalidMeetingIdentifier`, or early 2.4's `validationError`
-    /// "Invalid meeting ID: A meeting with that ID does not exist".
+    /// `invalidMeetingIdentifier`, `meetingNotFound` (sendChatMessage), or
+    /// early 2.4's `validationError` "Invalid meeting ID: A meeting with that
+    /// ID does not exist".
     pub fn is_not_found(&self) -> bool {
         match self {
             Self::Api { key, message, .. } => match key {
                 ApiErrorKey::NotFound | ApiErrorKey::InvalidMeetingIdentifier => true,
                 ApiErrorKey::ValidationError => message.contains("does not exist"),
+                ApiErrorKey::Other(k) => k == "meetingNotFound",
                 _ => false,
             },
             _ => false,

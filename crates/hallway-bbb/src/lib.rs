@@ -22,12 +22,12 @@ pub use checksum::{build_query, checksum, signed_query, ChecksumAlgorithm, Parse
 pub use client::BbbClient;
 pub use error::{ApiErrorKey, BbbError};
 pub use types::{
-    ApiVersion, CreateMeeting, CreatedMeeting, Endpoint, JoinRequest, JoinStyle, ParseRoleError,
-    ParseVersionError, RecordingsQuery, Role, ServerVersion, Timeouts,
+    ApiVersion, ChatMessage, CreateMeeting, CreatedMeeting, Endpoint, JoinRequest, JoinStyle,
+    ParseRoleError, ParseVersionError, RecordingsQuery, Role, ServerVersion, Timeouts,
 };
 pub use xml::{
     parse_api_version, parse_create, parse_delete_recordings, parse_end, parse_get_meetings,
     parse_get_recordings, parse_is_meeting_running, parse_join, parse_join_errors,
-    parse_meeting_info, parse_publish_recordings, Attendee, JoinResponse, Meeting, PlaybackFormat,
-    PreviewImage, Recording, ResponseError,
+    parse_meeting_info, parse_publish_recordings, parse_send_chat_message, Attendee, JoinResponse,
+    Meeting, PlaybackFormat, PreviewImage, Recording, ResponseError,
 };

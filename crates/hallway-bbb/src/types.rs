@@ -450,6 +450,62 @@ impl RecordingsQuery {
     }
 }
 
+// --- sendChatMessage (BBB 3.0) ------------------------------------------------------------
+
+/// `sendChatMessage` (BBB 3.0+): a message in the meeting's public chat, for
+/// example "this room moves to another server". bbb-web validates `message`
+/// at 1–500 characters and `userName` at most 255 (its `SendChatMessage`
+/// request class); [`ChatMessage::params`] shortens longer values to fit
+/// instead of letting BBB refuse them. Older servers do not know the call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChatMessage {
+    /// The meeting (external `meetingID`).
+    pub meeting_id: String,
+    /// The text; BBB escapes it (no HTML, no Markdown).
+    pub message: String,
+    /// The sender's name shown in the chat; BBB's default is "System".
+    pub user_name: Option<String>,
+}
+
+impl ChatMessage {
+    /// Longest `message` bbb-web accepts, in characters.
+    pub const MAX_MESSAGE_CHARS: usize = 500;
+    /// Longest `userName` bbb-web accepts, in characters.
+    pub const MAX_USER_NAME_CHARS: usize = 255;
+
+    /// The query parameters, in a fixed order: `meetingID`, `message`,
+    /// `userName` (only when set), each cut to bbb-web's limit (a message
+    /// ends with `…` when it was cut).
+    pub fn params(&self) -> Vec<(String, String)> {
+        let mut p = vec![
+            ("meetingID".to_owned(), self.meeting_id.clone()),
+            (
+                "message".to_owned(),
+                fit(&self.message, Self::MAX_MESSAGE_CHARS, "…"),
+            ),
+        ];
+        if let Some(name) = self.user_name.as_deref().filter(|n| !n.is_empty()) {
+            p.push((
+                "userName".to_owned(),
+                fit(name, Self::MAX_USER_NAME_CHARS, ""),
+            ));
+        }
+        p
+    }
+}
+
+/// `s` if it has at most `max` characters, else its first characters and
+/// `tail`, `max` characters in all.
+fn fit(s: &str, max: usize, tail: &str) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let keep = max - tail.chars().count();
+    let mut out: String = s.chars().take(keep).collect();
+    out.push_str(tail);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -630,6 +686,55 @@ mod tests {
                 "https://bbb.example.org/bigbluebutton/api/getRecordings?meetingID=hallway-mc1-0123456789ab%2Challway-mc1&state=published%2Cunpublished&meta_bbb-origin=hallway&checksum="
             ),
             "{url}"
+        );
+    }
+
+    #[test]
+    fn chat_message_params_are_signed_in_order_and_cut_to_bbb_limits() {
+        let e = ep("https://bbb.example.org/bigbluebutton/");
+        let msg = ChatMessage {
+            meeting_id: "lpc-room-1".into(),
+            message: "This room moves to bbb2 & starts again in 1 min".into(),
+            user_name: Some("hallway".into()),
+        };
+        let owned = msg.params();
+        let params: Vec<(&str, &str)> = owned
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let url = e.signed_url("sendChatMessage", &params);
+        let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();
+        let (signed, sum) = query.rsplit_once("&checksum=").expect("checksum last");
+        assert_eq!(
+            signed,
+            "meetingID=lpc-room-1&message=This+room+moves+to+bbb2+%26+starts+again+in+1+min&userName=hallway"
+        );
+        assert_eq!(
+            sum,
+            crate::checksum::checksum(
+                ChecksumAlgorithm::Sha1,
+                "sendChatMessage",
+                signed,
+                "330a8b08c3b4c61533e1d0c5ce1ac88f"
+            )
+        );
+        let long = ChatMessage {
+            meeting_id: "m".into(),
+            message: "ä".repeat(600),
+            user_name: Some("n".repeat(300)),
+        };
+        let p = long.params();
+        assert_eq!(p[1].1.chars().count(), ChatMessage::MAX_MESSAGE_CHARS);
+        assert!(p[1].1.ends_with('…'));
+        assert_eq!(p[2].1.chars().count(), ChatMessage::MAX_USER_NAME_CHARS);
+        let anonymous = ChatMessage {
+            user_name: None,
+            ..msg
+        };
+        assert_eq!(
+            anonymous.params().len(),
+            2,
+            "no userName: BBB's default sender"
         );
     }
 }

@@ -518,6 +518,12 @@ pub fn parse_end(body: &str) -> Result<(), ResponseError> {
     parse_success(body).map(|_| ())
 }
 
+/// Parses `sendChatMessage` (BBB 3.0): SUCCESS with empty messageKey and
+/// message; FAILED (an unknown meeting, a message out of bounds) is an error.
+pub fn parse_send_chat_message(body: &str) -> Result<(), ResponseError> {
+    parse_success(body).map(|_| ())
+}
+
 /// Parses `join` with `redirect=false`.
 pub fn parse_join(body: &str) -> Result<JoinResponse, ResponseError> {
     let root = parse_success(body)?;
@@ -1057,6 +1063,35 @@ mod tests {
         ));
         assert!(matches!(
             parse_is_meeting_running("<response><returncode>SUCCESS</returncode></response>"),
+            Err(ResponseError::Malformed(_))
+        ));
+    }
+
+    /// sendChatMessage answers. No capture of BBB 3.0 exists in
+    /// ../shared/fixtures; these are the elements and texts of
+    /// bigbluebutton/bigbluebutton-api-php `tests/fixtures/responses/send_chat_message.xml`
+    /// and `send_chat_message_failed.xml`, laid out as bbb-web's `<#compress>` renders
+    /// (one element per line, no indentation), plus a validation failure with the message of
+    /// bbb-web's `SendChatMessage` request class.
+    #[test]
+    fn send_chat_message_answers() {
+        let ok = "<response>\n<returncode>SUCCESS</returncode>\n<messageKey></messageKey>\n<message></message>\n</response>";
+        assert_eq!(parse_send_chat_message(ok), Ok(()));
+        let not_found = "<response>\n<returncode>FAILED</returncode>\n<messageKey>meetingNotFound</messageKey>\n<message>Meeting not found or not active</message>\n</response>";
+        assert_eq!(
+            parse_send_chat_message(not_found),
+            Err(failed("meetingNotFound", "Meeting not found or not active"))
+        );
+        let too_long = "<response><returncode>FAILED</returncode><messageKey>validationError</messageKey><message>Param message must be between 1 and 500 characters</message></response>";
+        assert_eq!(
+            parse_send_chat_message(too_long),
+            Err(failed(
+                "validationError",
+                "Param message must be between 1 and 500 characters"
+            ))
+        );
+        assert!(matches!(
+            parse_send_chat_message("<html>502 Bad Gateway</html>"),
             Err(ResponseError::Malformed(_))
         ));
     }
