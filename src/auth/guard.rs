@@ -96,11 +96,6 @@ page_guard!(
     Action::SeeStaffPages
 );
 page_guard!(
-    /// A staff action on servers and rooms (drain, move, end).
-    ServerAdmin,
-    Action::ManageServers
-);
-page_guard!(
     /// A page that changes the schedule (upload, re-import).
     ScheduleAdmin,
     Action::ManageSchedule

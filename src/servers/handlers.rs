@@ -1,5 +1,5 @@
 //! Staff actions from the dashboard: server states, and start, end or move a room. Each
-//! checks `Action::ManageServers` (the `ServerAdmin` guard) and the form's CSRF token, writes
+//! takes its form through `Posted` (the CSRF token) and asks `Action::ManageServers`, writes
 //! an audit entry, and returns to `/admin/status?done=ID`, which shows that entry as the
 //! confirmation.
 //!
@@ -11,7 +11,8 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use crate::auth::guard::{join_decision, ServerAdmin};
+use crate::auth::access::Action;
+use crate::auth::guard::{check, join_decision, Posted};
 use crate::db::to_db_time;
 use crate::error::{AppError, AppResult};
 use crate::rooms::lifecycle;
@@ -42,23 +43,19 @@ pub fn configure(r: &mut Routes<'_>) {
     .post("/admin/rooms/{slug}/end", "end a room's meeting", end_room);
 }
 
-/// A form with only the CSRF token.
+/// A form with nothing but the CSRF token (which [`Posted`] checks).
 #[derive(Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
-}
+pub struct CsrfForm {}
 
 /// The state form.
 #[derive(Deserialize)]
 pub struct StateForm {
-    csrf: String,
     state: String,
 }
 
 /// The move form.
 #[derive(Deserialize)]
 pub struct MoveForm {
-    csrf: String,
     server: String,
 }
 
@@ -91,11 +88,10 @@ fn server_named(ctx: &PageCtx, name: &str) -> AppResult<ServerName> {
 
 /// Enables, drains or disables a server.
 pub async fn set_state(
-    ServerAdmin(ctx): ServerAdmin,
     name: web::Path<String>,
-    form: web::Form<StateForm>,
+    Posted { ctx, form }: Posted<StateForm>,
 ) -> AppResult<HttpResponse> {
-    ctx.session.verify_csrf(&form.csrf)?;
+    check(&ctx, Action::ManageServers)?;
     let server = server_named(&ctx, &name)?;
     let state = ServerState::parse(&form.state).ok_or_else(|| {
         AppError::BadRequest(format!(
@@ -140,11 +136,10 @@ async fn end_meetings(ctx: &PageCtx, room: &Room) -> AppResult<Vec<String>> {
 
 /// Ends the room's meeting.
 pub async fn end_room(
-    ServerAdmin(ctx): ServerAdmin,
     slug: web::Path<String>,
-    form: web::Form<CsrfForm>,
+    Posted { ctx, .. }: Posted<CsrfForm>,
 ) -> AppResult<HttpResponse> {
-    ctx.session.verify_csrf(&form.csrf)?;
+    check(&ctx, Action::ManageServers)?;
     let room = room_of(&ctx, &slug)?;
     let ended = end_meetings(&ctx, &room).await?;
     let detail = if ended.is_empty() {
@@ -167,11 +162,10 @@ pub async fn end_room(
 
 /// Creates the room's meeting now (the one a join would enter), without joining.
 pub async fn start_room(
-    ServerAdmin(ctx): ServerAdmin,
     slug: web::Path<String>,
-    form: web::Form<CsrfForm>,
+    Posted { ctx, .. }: Posted<CsrfForm>,
 ) -> AppResult<HttpResponse> {
-    ctx.session.verify_csrf(&form.csrf)?;
+    check(&ctx, Action::ManageServers)?;
     let room = room_of(&ctx, &slug)?;
     let (_, target) = join_decision(&ctx, &room, None)?;
     let server = ctx.state.placements.server_of(&room);
@@ -196,11 +190,10 @@ pub async fn start_room(
 
 /// Moves the room to another server (also "move back" to its configured pin).
 pub async fn move_room(
-    ServerAdmin(ctx): ServerAdmin,
     slug: web::Path<String>,
-    form: web::Form<MoveForm>,
+    Posted { ctx, form }: Posted<MoveForm>,
 ) -> AppResult<HttpResponse> {
-    ctx.session.verify_csrf(&form.csrf)?;
+    check(&ctx, Action::ManageServers)?;
     let room = room_of(&ctx, &slug)?;
     let to = server_named(&ctx, &form.server)?;
     let from = ctx.state.placements.stored(&room);
