@@ -204,7 +204,12 @@ impl Application {
             link_key: LinkKey::new(settings.session_key.as_ref()),
             servers,
             metrics: metrics.clone(),
+            lobby: Default::default(),
         });
+        // Read with the other caches, before the change feed's first step.
+        state
+            .lobby
+            .replace_starts(crate::lobby::store::starts(&db).await?);
         if settings.session_key.is_none()
             && (!settings.database_url.is_sqlite() || settings.public_url.scheme() == "https")
         {

@@ -24,6 +24,7 @@ pub mod db;
 pub mod demo;
 /// The one HTTP error type.
 pub mod error;
+pub mod lobby;
 /// Rooms: configuration, pins, join.
 pub mod rooms;
 /// Schedule: parsing, storage, pages.

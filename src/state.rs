@@ -71,6 +71,8 @@ pub struct AppState {
     pub servers: Arc<ServerView>,
     /// The Prometheus series.
     pub metrics: Arc<Metrics>,
+    /// Open lobby, room and session pages, and the meetings moderators started.
+    pub lobby: Arc<crate::lobby::hub::Hub>,
 }
 
 /// The conference as pages show it: configuration overrides first, then the last import.
@@ -113,9 +115,11 @@ impl AppState {
                 Topic::Schedule => self
                     .schedule
                     .set(ScheduleIndex::load(&self.db, &self.rooms).await?),
-                Topic::Placements => self
-                    .placements
-                    .replace(&self.rooms, room_store::all_pins(&self.db).await?),
+                Topic::Placements => {
+                    self.placements
+                        .replace(&self.rooms, room_store::all_pins(&self.db).await?);
+                    self.lobby.check_moves(&self.rooms, &self.placements);
+                }
                 Topic::Meetings => self
                     .registry
                     .replace_all(room_store::open_meetings(&self.db).await?),
@@ -126,6 +130,10 @@ impl AppState {
                 }
                 Topic::GuestMode => self.sessions.reload_guest_mode(&self.db).await?,
                 Topic::Servers => self.servers.replace(servers_store::load(&self.db).await?),
+                Topic::MeetingStarts => {
+                    self.lobby
+                        .replace_starts(crate::lobby::store::starts(&self.db).await?);
+                }
             }
         }
         Ok(changed)

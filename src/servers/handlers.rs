@@ -235,6 +235,9 @@ pub async fn move_room(
         &ctx.state.rooms,
         crate::rooms::store::all_pins(&ctx.state.db).await?,
     );
+    ctx.state
+        .lobby
+        .check_moves(&ctx.state.rooms, &ctx.state.placements);
     let ended = end_meetings(&ctx, &room).await?;
     if !ended.is_empty() {
         store::record_action(

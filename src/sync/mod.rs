@@ -28,17 +28,20 @@ pub enum Topic {
     GuestMode,
     /// Server states and the leader's health decisions.
     Servers,
+    /// Meetings a moderator has started (the lobby's waiting pages go in).
+    MeetingStarts,
 }
 
 impl Topic {
     /// Every topic.
-    pub const ALL: [Topic; 6] = [
+    pub const ALL: [Topic; 7] = [
         Topic::Schedule,
         Topic::Placements,
         Topic::Meetings,
         Topic::Sessions,
         Topic::GuestMode,
         Topic::Servers,
+        Topic::MeetingStarts,
     ];
 
     /// The topic's row name.
@@ -50,6 +53,7 @@ impl Topic {
             Topic::Sessions => "sessions",
             Topic::GuestMode => "guest_mode",
             Topic::Servers => "servers",
+            Topic::MeetingStarts => "meeting_starts",
         }
     }
 
