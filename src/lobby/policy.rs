@@ -45,7 +45,7 @@ impl StartPolicies {
 mod tests {
     use super::*;
 
-    #[derive(Deserialize)]
+    #[derive(Debug, Deserialize)]
     struct Wrap {
         start: StartPolicies,
     }
