@@ -59,4 +59,36 @@ mod tests {
         assert!(bad.unwrap_err().to_string().contains("moderator"));
         assert!(toml::from_str::<Wrap>("[start]\nlecture = \"anyone\"").is_err());
     }
+
+    #[test]
+    fn the_configuration_file_is_refused_at_load_with_a_wrong_policy() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hallway.toml");
+        let example = include_str!("../../hallway.example.toml");
+        assert!(example.contains("session = \"anyone\""));
+        std::fs::write(
+            &path,
+            example.replace("session = \"anyone\"", "session = \"moderator\""),
+        )
+        .unwrap();
+        let s = crate::config::Settings::load(&path, true).unwrap();
+        assert_eq!(
+            s.start_policies.of(RoomKind::Session),
+            StartPolicy::Moderator
+        );
+        assert_eq!(s.start_policies.of(RoomKind::Hack), StartPolicy::Anyone);
+        std::fs::write(
+            &path,
+            example.replace("session = \"anyone\"", "session = \"chair\""),
+        )
+        .unwrap();
+        let err = format!(
+            "{:#}",
+            crate::config::Settings::load(&path, true).unwrap_err()
+        );
+        assert!(
+            err.contains("chair") || err.contains("unknown variant"),
+            "{err}"
+        );
+    }
 }
