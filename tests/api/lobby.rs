@@ -269,7 +269,26 @@ async fn a_meeting_started_by_staff_without_joining_or_with_only_viewers_is_not_
 
 #[tokio::test]
 async fn a_moderator_join_on_one_instance_reaches_a_lobby_on_another_after_its_refresh_step() {
-    let app = moderated_app().await;
+    across_two_instances(moderated_app().await).await;
+}
+
+#[tokio::test]
+async fn on_postgresql_too_a_moderator_join_reaches_the_other_instance_s_lobby() {
+    let Some(db) = crate::postgres::throwaway_database().await else {
+        return;
+    };
+    let app = spawn_app_with(Some(db.url.clone()), |raw| {
+        raw.lobby.start.session = StartPolicy::Moderator
+    })
+    .await;
+    app.import_sample_running_now().await;
+    across_two_instances(app).await;
+    db.drop_now().await;
+}
+
+/// A viewer waits on instance B; a moderator joins on A; B's stream hears it after B's
+/// refresh step, and the viewer goes into A's meeting from B.
+async fn across_two_instances(app: TestApp) {
     let b = app.another_instance().await;
     let vera = guest_client(&b.address, "Vera Viewer").await;
     let to = join(&vera, &b.address, "refereed").await;
@@ -301,6 +320,8 @@ async fn a_moderator_join_on_one_instance_reaches_a_lobby_on_another_after_its_r
     let in_url = submit(&vera, &b.address, &lobby, "form.lobby-join").await;
     assert_eq!(role_of(&in_url), "VIEWER");
     assert_eq!(creates(&app), 1, "B joined the meeting A created");
+    b.state.db.close().await;
+    app.db.close().await;
 }
 
 /// How many lobby streams wait on one room in the scale test.
