@@ -283,13 +283,13 @@ pub struct Watch {
     pub waiting: Option<usize>,
 }
 
-/// The page's [`Watch`], or `None` for anonymous visitors and rooms they may not watch.
+/// The page's [`Watch`], or `None` for visitors who may not join the room now (anonymous
+/// visitors, a closed session room, a private room).
 pub fn watch_for(ctx: &PageCtx, room: Option<&Room>, session: Option<i64>) -> Option<Watch> {
     let room = room?;
     ctx.layout.user.as_ref()?;
-    may_watch(ctx, room).ok()?;
-    let moderator = waits(&ctx.state, room)
-        && join_decision(ctx, room, session).is_ok_and(|(role, _)| role == Role::Moderator);
+    let (role, _) = join_decision(ctx, room, session).ok()?;
+    let moderator = waits(&ctx.state, room) && role == Role::Moderator;
     Some(Watch {
         slug: room.slug.to_string(),
         session: session.unwrap_or(0),
