@@ -3,7 +3,8 @@
 # server-sent-event stream (GET /rooms/{slug}/events?lobby=1, as a logged-in guest); a moderator
 # joins; the time until every stream has its `event: started`. The baseline is the bare actix
 # server's GET /events + POST /start (one broadcast receiver per stream, one send), measured
-# in the same run with the same client. Also the BBB calls the simulator counted while the
+# in the same run with the same client. Times run from just before the trigger (the moderator's
+# join, or the bare POST /start, each one curl process) to each stream's event. Also the BBB calls the simulator counted while the
 # pages waited (target 0).
 #
 #   benches/lobby.sh [CLIENTS]       # default 2000; NO_BUILD=1 skips the release builds
@@ -60,5 +61,6 @@ for name, r in (("hallway lobby", h), ("bare broadcast", b)):
     print(f"{name:15}: {int(r['heard'])}/{int(r['clients'])} heard; p50 {r['p50_ms']:7.1f} ms  "
           f"p99 {r['p99_ms']:7.1f} ms  last {r['last_ms']:7.1f} ms  (streams opened in {r['connected_s']:.2f} s)")
 print(f"ratio (last)   : {h['last_ms'] / b['last_ms']:.2f}x")
-print(f"BBB calls on the sim from the start of waiting to the last event: {c['total']} {json.dumps(c['calls'])}")
+print(f"BBB calls on the sim from the start of waiting to the last event: {c['total']} {json.dumps(c['calls'])}"
+      " (the moderator's join creates the meeting: 1 create; the waiting pages: none)")
 PY
