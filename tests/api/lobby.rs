@@ -447,3 +447,47 @@ async fn when_the_leader_re_places_a_room_both_open_pages_get_moved_and_the_rejo
         assert_eq!(role_of(&back), "VIEWER");
     }
 }
+
+#[tokio::test]
+async fn a_room_staff_move_reaches_an_open_session_page_on_another_instance() {
+    let app = spawn_app().await;
+    app.import_sample_running_now().await;
+    let b = app.another_instance().await;
+    let vera = guest_client(&b.address, "Vera Viewer").await;
+    let room_page = page(&vera, &format!("{}/rooms/refereed", b.address)).await;
+    let session: i64 = attrs(&room_page, "article.card.running", "data-session")
+        .pop()
+        .expect("a running session in the Refereed Track")
+        .parse()
+        .unwrap();
+    let session_page = page(&vera, &format!("{}/sessions/{session}", b.address)).await;
+    let watch = attrs(&session_page, "div.room-watch", "data-events")
+        .pop()
+        .unwrap();
+    let mut events = Events::open(&vera, &format!("{}{watch}", b.address)).await;
+
+    let stella = admin_client(&app, &app.address).await;
+    let csrf = csrf_in(&page(&stella, &format!("{}/admin/status", app.address)).await);
+    let r = stella
+        .post(format!("{}/admin/rooms/refereed/move", app.address))
+        .form(&[("csrf", csrf.as_str()), ("server", "bbb3")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    b.state.refresh_once().await.unwrap();
+
+    assert_eq!(
+        events.next_event().await,
+        ("moved".into(), "refereed".into())
+    );
+    let back = submit(
+        &vera,
+        &b.address,
+        &session_page,
+        "div.moved-notice form.rejoin",
+    )
+    .await;
+    assert!(back.starts_with(app.sims[2].base_url().as_str()), "{back}");
+    assert_eq!(role_of(&back), "VIEWER");
+}
