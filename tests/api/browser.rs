@@ -2,7 +2,8 @@
 //! time zone, local times and day headings match independently computed ones in several
 //! zones on both sides of the DemoCon DST change, UTC visitors see each time once, the zone
 //! selector overrides detection and survives a reload, a guest joins a running session and
-//! lands in the simulator, a 360 px phone keeps a card's room and time in view, and axe-core
+//! lands in the simulator, an attendee waiting in the lobby lands in the meeting when a
+//! moderator joins from another session, a 360 px phone keeps a card's room and time in view, and axe-core
 //! finds no serious or critical accessibility violation. Screenshots of the now page at
 //! 1280 and 360 px go to `target/`.
 //!

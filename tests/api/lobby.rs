@@ -1,7 +1,8 @@
 //! The lobby: a viewer of a room whose kind starts with a moderator waits on a page that goes
 //! in by itself once a moderator is inside, on this instance or another; 2 000 waiting pages
 //! cost no BBB call and all hear the start; and every open page of a room hears when the
-//! leader re-placed it, with a rejoin that lands on the new server.
+//! leader re-placed it or staff moved it (on this instance or another), with a rejoin that
+//! lands on the new server.
 //!
 //! The event streams are read with reqwest, chunk by chunk: the tests wait for what the
 //! server sends, never for a time (a generous guard only turns a hang into a failure).
