@@ -215,7 +215,12 @@ impl Application {
             recordings: Arc::new(crate::recordings::cache::RecordingsCache::new(
                 crate::recordings::store::all(&db).await?,
             )),
+            lobby: Default::default(),
         });
+        // Read with the other caches, before the change feed's first step.
+        state
+            .lobby
+            .replace_starts(crate::lobby::store::starts(&db).await?);
         if settings.session_key.is_none()
             && (!settings.database_url.is_sqlite() || settings.public_url.scheme() == "https")
         {

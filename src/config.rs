@@ -22,6 +22,7 @@ use url::Url;
 use crate::auth::user::UserRole;
 use crate::bbb::Endpoint;
 use crate::bbb::{ChecksumAlgorithm, ServerVersion};
+use crate::lobby::policy::StartPolicies;
 use crate::rooms::model::{JoinWindow, Room, RoomKind, RoomSlug, ServerName};
 use crate::rooms::RoomDirectory;
 
@@ -54,6 +55,16 @@ pub struct RawSettings {
     pub oidc: RawOidc,
     /// Sending e-mailed login links (off unless `host` is set).
     pub smtp: RawSmtp,
+    /// Who may start a room's meeting, per room kind (the lobby).
+    pub lobby: RawLobby,
+}
+
+/// `[lobby]`
+#[derive(Debug, Deserialize, Serialize, Clone, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawLobby {
+    /// `[lobby.start]`: `anyone` or `moderator` per room kind.
+    pub start: StartPolicies,
 }
 
 /// `[oidc]`
@@ -477,6 +488,8 @@ pub struct Settings {
     pub oidc: Option<OidcSettings>,
     /// E-mailed login links, when configured.
     pub smtp: Option<SmtpSettings>,
+    /// Start policy per room kind (`[lobby.start]`).
+    pub start_policies: StartPolicies,
 }
 
 /// Typed `[oidc]`.
@@ -884,6 +897,7 @@ impl RawSettings {
         let oidc = parse_oidc(self.oidc)?;
         let smtp = parse_smtp(self.smtp)?;
         Ok(Settings {
+            start_policies: self.lobby.start,
             oidc,
             smtp,
             auth,

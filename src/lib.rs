@@ -26,6 +26,8 @@ pub mod db;
 pub mod demo;
 /// The one HTTP error type.
 pub mod error;
+/// Lobby: waiting for the moderator, and live notices to open pages of a room.
+pub mod lobby;
 /// Recordings: BBB's recordings cached per session and room.
 pub mod recordings;
 /// Rooms: configuration, pins, join.

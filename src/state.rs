@@ -75,6 +75,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// BBB's recordings of hallway's meetings, in memory (refreshed through `changes`).
     pub recordings: Arc<RecordingsCache>,
+    /// Open lobby, room and session pages, and the meetings moderators started.
+    pub lobby: Arc<crate::lobby::hub::Hub>,
 }
 
 /// The conference as pages show it: configuration overrides first, then the last import.
@@ -117,9 +119,11 @@ impl AppState {
                 Topic::Schedule => self
                     .schedule
                     .set(ScheduleIndex::load(&self.db, &self.rooms).await?),
-                Topic::Placements => self
-                    .placements
-                    .replace(&self.rooms, room_store::all_pins(&self.db).await?),
+                Topic::Placements => {
+                    self.placements
+                        .replace(&self.rooms, room_store::all_pins(&self.db).await?);
+                    self.lobby.check_moves(&self.rooms, &self.placements);
+                }
                 Topic::Meetings => self
                     .registry
                     .replace_all(room_store::open_meetings(&self.db).await?),
@@ -133,6 +137,10 @@ impl AppState {
                 Topic::Recordings => self
                     .recordings
                     .replace(recordings_store::all(&self.db).await?),
+                Topic::MeetingStarts => {
+                    self.lobby
+                        .replace_starts(crate::lobby::store::starts(&self.db).await?);
+                }
             }
         }
         Ok(changed)

@@ -47,6 +47,9 @@ pub async fn join(join: JoinAs) -> AppResult<HttpResponse> {
         next,
         target,
     } = join;
+    if let Some(lobby) = crate::lobby::handlers::hold(&ctx, &room, &target, role) {
+        return Ok(lobby);
+    }
     let url = enter(&ctx, &room, &target, &user, role, false, &next).await?;
     Ok(see_other(&url))
 }
@@ -152,6 +155,9 @@ pub async fn enter(
             }
         })?;
     state.registry.note_join(&record.meeting_id, snapshot_at);
+    if role == Role::Moderator {
+        crate::lobby::handlers::moderator_joined(state, &record).await;
+    }
     tracing::debug!(room = %room.slug, meeting = %record.meeting_id, server = %server, "join");
     Ok(url)
 }

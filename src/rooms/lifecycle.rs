@@ -395,6 +395,7 @@ async fn end_on(state: &AppState, endpoint: &Endpoint, r: &MeetingRecord) -> Res
 pub async fn status_round(state: &AppState) -> crate::status::poller::PollReport {
     let report = state.poller.poll_once().await;
     if let Some(snap) = state.status.latest() {
+        state.lobby.after_poll(&snap, &state.rooms);
         if let Err(e) = reconcile(state, &snap).await {
             tracing::warn!(error = %e, "updating the meeting registry from the poll failed");
         }

@@ -64,6 +64,7 @@ async fn reload(state: &AppState) -> Result<(), sqlx::Error> {
     state
         .placements
         .replace(&state.rooms, room_store::all_pins(&state.db).await?);
+    state.lobby.check_moves(&state.rooms, &state.placements);
     Ok(())
 }
 

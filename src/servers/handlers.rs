@@ -228,6 +228,9 @@ pub async fn move_room(
         &ctx.state.rooms,
         crate::rooms::store::all_pins(&ctx.state.db).await?,
     );
+    ctx.state
+        .lobby
+        .check_moves(&ctx.state.rooms, &ctx.state.placements);
     // The old meeting is announced, then ended after the delay; joins go to `to` now.
     lifecycle::leave_behind(&ctx.state, &room, &to, &who).await?;
     confirmed(&ctx).await

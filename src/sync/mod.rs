@@ -30,11 +30,13 @@ pub enum Topic {
     Servers,
     /// The recordings cache (what getRecordings listed at the last fetch).
     Recordings,
+    /// Meetings a moderator has started (the lobby's waiting pages go in).
+    MeetingStarts,
 }
 
 impl Topic {
     /// Every topic.
-    pub const ALL: [Topic; 7] = [
+    pub const ALL: [Topic; 8] = [
         Topic::Schedule,
         Topic::Placements,
         Topic::Meetings,
@@ -42,6 +44,7 @@ impl Topic {
         Topic::GuestMode,
         Topic::Servers,
         Topic::Recordings,
+        Topic::MeetingStarts,
     ];
 
     /// The topic's row name.
@@ -54,6 +57,7 @@ impl Topic {
             Topic::GuestMode => "guest_mode",
             Topic::Servers => "servers",
             Topic::Recordings => "recordings",
+            Topic::MeetingStarts => "meeting_starts",
         }
     }
 

@@ -86,6 +86,7 @@ fn register(r: &mut Routes<'_>) {
     crate::schedule::admin::configure(r);
     crate::auth::handlers::configure(r);
     crate::agenda::handlers::configure(r);
+    crate::lobby::handlers::configure(r);
     crate::status::handlers::configure(r);
     r.default("no such page: 404", not_found);
 }
@@ -104,6 +105,10 @@ async fn static_file(name: web::Path<String>) -> Result<HttpResponse, AppError> 
         ),
         "retry.js" => (
             include_str!("../../static/retry.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        "lobby.js" => (
+            include_str!("../../static/lobby.js"),
             "text/javascript; charset=utf-8",
         ),
         _ => return Err(AppError::NotFound),

@@ -364,6 +364,30 @@ fn rows() -> Vec<Row> {
             ],
         )
         .next("/agenda"),
+        // The lobby: whoever may join waits there; its event stream follows the room page.
+        get(
+            "/rooms/{slug}/lobby",
+            "/rooms/refereed/lobby",
+            [L, OK, OK, OK, OK, OK, OK, OK],
+        ),
+        get("/rooms/{slug}/lobby", "/rooms/staff/lobby", STAFF),
+        get(
+            "/rooms/{slug}/lobby",
+            "/rooms/{closed}/lobby",
+            [L, SHUT, SHUT, SHUT, SHUT, SHUT, OK, OK],
+        ),
+        get(
+            "/rooms/{slug}/lobby",
+            "/rooms/no-such-room/lobby",
+            [L, NF, NF, NF, NF, NF, NF, NF],
+        ),
+        get("/rooms/{slug}/events", "/rooms/refereed/events", all(OK)),
+        get("/rooms/{slug}/events", "/rooms/staff/events", STAFF),
+        get(
+            "/rooms/{slug}/events",
+            "/rooms/no-such-room/events",
+            all(NF),
+        ),
         // The status dashboard: staff.
         get("/admin/status", "/admin/status", STAFF),
         get("/admin/status/events", "/admin/status/events", STAFF),

@@ -2,7 +2,8 @@
 //! time zone, local times and day headings match independently computed ones in several
 //! zones on both sides of the DemoCon DST change, UTC visitors see each time once, the zone
 //! selector overrides detection and survives a reload, a guest joins a running session and
-//! lands in the simulator, a 360 px phone keeps a card's room and time in view, and axe-core
+//! lands in the simulator, an attendee waiting in the lobby lands in the meeting when a
+//! moderator joins from another session, a 360 px phone keeps a card's room and time in view, and axe-core
 //! finds no serious or critical accessibility violation. Screenshots of the now page at
 //! 1280 and 360 px go to `target/`.
 //!
@@ -592,4 +593,83 @@ async fn axe_core_finds_no_serious_or_critical_violations() {
         b.quit().await.unwrap();
     }
     assert!(problems.is_empty(), "axe-core:\n{}", problems.join("\n"));
+}
+
+#[tokio::test]
+async fn an_attendee_waiting_in_the_lobby_lands_in_the_meeting_when_a_moderator_joins() {
+    let Some(driver) = start_chromedriver().await else {
+        return;
+    };
+    let app = crate::helpers::spawn_app_with(None, |raw| {
+        raw.lobby.start.session = hallway::lobby::policy::StartPolicy::Moderator
+    })
+    .await;
+    app.import_sample_running_now().await;
+    let b = browser(&driver, "Europe/Vienna", 1280).await;
+    open_known(&b, &format!("{}/login?next=/rooms/refereed", app.address)).await;
+    b.find(By::Id("name"))
+        .await
+        .unwrap()
+        .send_keys("Ada Lovelace")
+        .await
+        .unwrap();
+    b.find(By::Css("#guest-login button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.query(By::Css("article.card.running button.join"))
+        .first()
+        .await
+        .expect("a running session in the Refereed Track")
+        .click()
+        .await
+        .unwrap();
+    let waiting = b
+        .query(By::Css("article.lobby .state.waiting"))
+        .first()
+        .await
+        .expect("the lobby")
+        .text()
+        .await
+        .unwrap();
+    assert!(waiting.contains("Waiting for the moderator"), "{waiting}");
+    let title = b
+        .find(By::Css("article.lobby h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+
+    // A moderator goes in from another session; the attendee does nothing.
+    let mona = app.client.clone();
+    app.log_in_as_admin().await;
+    let csrf = app.csrf().await;
+    let r = mona
+        .post(format!("{}/rooms/refereed/join", app.address))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("role=MODERATOR"));
+
+    let status = b
+        .query(By::Id("status"))
+        .first()
+        .await
+        .expect("the simulator's client page, reached without any input");
+    let text = status.text().await.unwrap();
+    let url = b.current_url().await.unwrap();
+    b.quit().await.unwrap();
+    assert!(url.path().starts_with("/html5client/join"), "{url}");
+    assert!(
+        text.ends_with(&format!("{title} as Ada Lovelace (VIEWER)")),
+        "{text}"
+    );
 }

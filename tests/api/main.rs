@@ -15,6 +15,7 @@ mod helpers;
 mod hostile;
 mod join;
 mod join_path;
+mod lobby;
 mod login_link;
 mod oidc;
 mod ops;

@@ -7,7 +7,9 @@
 //! - `POST /join` (any form body, read and dropped) → `303 See Other` to a BBB join URL of
 //!   realistic length (a SHA-256-signed `role` join, ~330 bytes), like hallway's warm join;
 //! - `GET /page` → `200 text/html` with a static body: the bytes of the file given with
-//!   `--page FILE` (the scripts pass the very page hallway served), else 45 KB of filler.
+//!   `--page FILE` (the scripts pass the very page hallway served), else 45 KB of filler;
+//! - `GET /events` → a server-sent-event stream holding one broadcast receiver, and
+//!   `POST /start` → one `started` event to every open stream (the lobby fan-out).
 //!
 //! Usage: `hallway-bench-bare PORT [--page FILE]`; listens on 127.0.0.1 only, with actix's
 //! default worker count (one per core), as hallway does.
@@ -45,13 +47,45 @@ async fn main() -> std::io::Result<()> {
         _ => filler_page(),
     };
     let page = web::Bytes::from(page);
+    // The lobby fan-out baseline (benches/lobby.sh): GET /events holds one broadcast
+    // receiver per stream, POST /start sends one event to all of them.
+    let (tx, _) = tokio::sync::broadcast::channel::<()>(16);
     println!(
         "bare listening on http://127.0.0.1:{port}/ (page {} bytes)",
         page.len()
     );
     HttpServer::new(move || {
         let page = page.clone();
+        let (events_tx, start_tx) = (tx.clone(), tx.clone());
         App::new()
+            .route(
+                "/events",
+                web::get().to(move || {
+                    let rx = events_tx.subscribe();
+                    async move {
+                        let hello = futures_util::stream::once(async {
+                            Ok::<_, actix_web::Error>(web::Bytes::from_static(b": connected\n\n"))
+                        });
+                        let events = futures_util::stream::unfold(rx, |mut rx| async move {
+                            rx.recv().await.ok()?;
+                            Some((
+                                Ok(web::Bytes::from_static(b"event: started\ndata: bare\n\n")),
+                                rx,
+                            ))
+                        });
+                        HttpResponse::Ok()
+                            .content_type("text/event-stream")
+                            .streaming(futures_util::StreamExt::chain(hello, events))
+                    }
+                }),
+            )
+            .route(
+                "/start",
+                web::post().to(move || {
+                    let n = start_tx.send(()).unwrap_or(0);
+                    async move { HttpResponse::Ok().body(n.to_string()) }
+                }),
+            )
             .route(
                 "/join",
                 web::post().to(|_body: web::Bytes| async {

@@ -64,6 +64,8 @@ pub struct RoomPage {
     pub open_joinable: bool,
     /// The room's recordings the visitor may see, with their sessions.
     pub recordings: Vec<RecordingLine>,
+    /// The live notice ("the room moved, rejoin here") and, for moderators, the waiting count.
+    pub lobby: Option<crate::lobby::handlers::Watch>,
 }
 
 /// `GET /rooms/{slug}`.
@@ -164,6 +166,7 @@ pub async fn room_page(ctx: PageCtx, slug: web::Path<String>) -> AppResult<HttpR
         open_joinable: room
             .as_ref()
             .is_some_and(|r| access::offers_open_room(ctx.layout.user.as_ref(), r, ctx.real_now)),
+        lobby: crate::lobby::handlers::watch_for(&ctx, room.as_ref(), None),
         layout: ctx.layout.clone(),
     };
     render::page(&ctx, &page)

@@ -59,6 +59,8 @@ pub struct SessionPage {
     pub recordings: Vec<RecordingLine>,
     /// The speakers opted out of recording (its meeting is created with `record=false`).
     pub not_recorded: bool,
+    /// The live notice ("the room moved, rejoin here") and, for moderators, the waiting count.
+    pub lobby: Option<crate::lobby::handlers::Watch>,
 }
 
 /// `GET /sessions/{id}` (digits only, so `/sessions/{id}.ics` is another route).
@@ -99,6 +101,7 @@ pub async fn session_page(ctx: PageCtx, id: web::Path<String>) -> AppResult<Http
             .map(|u| u.to_string())
             .unwrap_or_default(),
         url: http_link(s.url.as_deref()),
+        lobby: crate::lobby::handlers::watch_for(&ctx, room, Some(s.id)),
         card,
         layout: ctx.layout.clone(),
     };
