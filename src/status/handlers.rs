@@ -144,6 +144,8 @@ pub struct RoomRow {
     pub backend: String,
     /// True when this is a configured room (actions apply).
     pub is_room: bool,
+    /// Lobby pages open on this instance waiting for the room's moderator.
+    pub waiting: usize,
 }
 
 /// Totals.
@@ -348,6 +350,7 @@ pub async fn build(state: &AppState) -> AppResult<StatusData> {
             moved,
             backend,
             is_room: true,
+            waiting: state.lobby.waiting(r.slug.as_str()),
         });
     }
     let mut servers = Vec::new();
@@ -386,6 +389,7 @@ pub async fn build(state: &AppState) -> AppResult<StatusData> {
                     moved: String::new(),
                     backend: String::new(),
                     is_room: false,
+                    waiting: 0,
                 });
             }
         }

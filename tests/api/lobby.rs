@@ -211,6 +211,12 @@ async fn a_viewer_waits_in_the_lobby_until_a_moderator_joins_and_then_goes_in_as
     let mona = admin_client(&app, &base).await;
     let room = page(&mona, &format!("{base}/rooms/refereed")).await;
     assert_eq!(texts(&room, ".waiting-count .count"), ["1"]);
+    // And so does the staff dashboard, on the room's row.
+    let dashboard = page(&mona, &format!("{base}/admin/status")).await;
+    assert_eq!(
+        texts(&dashboard, "tr[data-room=refereed] .waiting"),
+        ["1 waiting"]
+    );
     let in_url = join(&mona, &base, "refereed").await;
     assert_eq!(role_of(&in_url), "MODERATOR");
     assert_eq!(creates(&app), 1);
