@@ -40,21 +40,74 @@ pub async fn create_admin_token(
     Ok(token)
 }
 
+/// The two kinds of single-use login token: both are stored hashed with an expiry, shown by
+/// a confirm page (`peek`) and redeemed once by its POST (`redeem`).
+#[derive(Clone, Copy)]
+enum OneTime {
+    /// `hallway admin-link` tokens: they name the admin.
+    AdminToken,
+    /// E-mailed login links: they name the person.
+    LoginLink,
+}
+
+impl OneTime {
+    /// The table and the column it answers with (constants, never user input).
+    fn table_and_column(self) -> (&'static str, &'static str) {
+        match self {
+            OneTime::AdminToken => ("admin_tokens", "name"),
+            OneTime::LoginLink => ("login_links", "person_id"),
+        }
+    }
+
+    /// The token's value if it is still unused and unexpired.
+    async fn peek(
+        self,
+        db: &Db,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, sqlx::Error> {
+        let (table, column) = self.table_and_column();
+        let sql = format!(
+            "select {column} from {table} where token_hash = $1 and used_at is null \
+             and expires_at > $2"
+        );
+        let row = sqlx::query(&sql)
+            .bind(hash(token))
+            .bind(to_db_time(now))
+            .fetch_optional(db.pool())
+            .await?;
+        row.map(|r| r.try_get(column)).transpose()
+    }
+
+    /// Marks the token used, atomically; its value if this call redeemed it.
+    async fn redeem(
+        self,
+        db: &Db,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>, sqlx::Error> {
+        let value = self.peek(db, token, now).await?;
+        let (table, _) = self.table_and_column();
+        let sql = format!(
+            "update {table} set used_at = $1 where token_hash = $2 and used_at is null \
+             and expires_at > $1"
+        );
+        let done = sqlx::query(&sql)
+            .bind(to_db_time(now))
+            .bind(hash(token))
+            .execute(db.pool())
+            .await?;
+        Ok(value.filter(|_| done.rows_affected() == 1))
+    }
+}
+
 /// The admin name of a token that is still unused and unexpired.
 pub async fn peek_admin_token(
     db: &Db,
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query(
-        "select name from admin_tokens where token_hash = $1 and used_at is null \
-         and expires_at > $2",
-    )
-    .bind(hash(token))
-    .bind(to_db_time(now))
-    .fetch_optional(db.pool())
-    .await?;
-    row.map(|r| r.try_get("name")).transpose()
+    OneTime::AdminToken.peek(db, token, now).await
 }
 
 /// Marks a token used, atomically; returns the admin name if this call redeemed it.
@@ -63,20 +116,7 @@ pub async fn redeem_admin_token(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, sqlx::Error> {
-    let name = peek_admin_token(db, token, now).await?;
-    let done = sqlx::query(
-        "update admin_tokens set used_at = $1 where token_hash = $2 and used_at is null \
-         and expires_at > $1",
-    )
-    .bind(to_db_time(now))
-    .bind(hash(token))
-    .execute(db.pool())
-    .await?;
-    Ok(if done.rows_affected() == 1 {
-        name
-    } else {
-        None
-    })
+    OneTime::AdminToken.redeem(db, token, now).await
 }
 
 // --- sessions ---------------------------------------------------------------------------
@@ -553,15 +593,7 @@ pub async fn peek_login_link(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, sqlx::Error> {
-    let row = sqlx::query(
-        "select person_id from login_links where token_hash = $1 and used_at is null \
-         and expires_at > $2",
-    )
-    .bind(hash(token))
-    .bind(to_db_time(now))
-    .fetch_optional(db.pool())
-    .await?;
-    row.map(|r| r.try_get("person_id")).transpose()
+    OneTime::LoginLink.peek(db, token, now).await
 }
 
 /// Marks a login link used, atomically; returns the person id if this call redeemed it.
@@ -570,20 +602,7 @@ pub async fn redeem_login_link(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, sqlx::Error> {
-    let person = peek_login_link(db, token, now).await?;
-    let done = sqlx::query(
-        "update login_links set used_at = $1 where token_hash = $2 and used_at is null \
-         and expires_at > $1",
-    )
-    .bind(to_db_time(now))
-    .bind(hash(token))
-    .execute(db.pool())
-    .await?;
-    Ok(if done.rows_affected() == 1 {
-        person
-    } else {
-        None
-    })
+    OneTime::LoginLink.redeem(db, token, now).await
 }
 
 // --- OpenID Connect ------------------------------------------------------------------------
