@@ -363,6 +363,21 @@ mod tests {
         Admin,
     }
 
+    /// Every kind of [`Who`], in the table's order.
+    const EVERYONE: [Who; 11] = [
+        Who::Anon,
+        Who::Guest,
+        Who::Attendee,
+        Who::Moderator,
+        Who::TrackMod,
+        Who::Speaker,
+        Who::SpeakerByGuid,
+        Who::OtherTrackMod,
+        Who::GuestNamedLikeSpeaker,
+        Who::Staff,
+        Who::Admin,
+    ];
+
     fn person(who: Who) -> Option<SessionUser> {
         let mut u = match who {
             Who::Anon => return None,
@@ -731,19 +746,7 @@ mod tests {
     fn only_staff_and_admins_see_unpublished_recordings() {
         use Who::*;
         let w = JoinWindow::default();
-        for who in [
-            Anon,
-            Guest,
-            Attendee,
-            Moderator,
-            TrackMod,
-            Speaker,
-            SpeakerByGuid,
-            OtherTrackMod,
-            GuestNamedLikeSpeaker,
-            Staff,
-            Admin,
-        ] {
+        for who in EVERYONE {
             let u = person(who);
             let got = decide(u.as_ref(), Action::ViewUnpublishedRecordings, w, t(10, 0));
             let want = match who {
