@@ -18,7 +18,7 @@ use secrecy::SecretString;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::helpers::{csrf_in, skip, spawn_app_with, texts};
+use crate::helpers::{skip, spawn_app_with, texts};
 
 const LB_SECRET: &str = "bbblb-api-secret-0123456789-0123456789-0123";
 const TENANT_SECRET: &str = "hallway-tenant-secret-0123456789";
@@ -120,29 +120,7 @@ async fn start_balancer(venv: &Path, dir: &Path, sims: &[SimServer], secrets: &[
 
 /// A client logged in as staff through a one-time admin link.
 async fn staff(app: &crate::helpers::TestApp) -> reqwest::Client {
-    let c = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let token = hallway::auth::store::create_admin_token(
-        &app.db,
-        "Stella Staff",
-        chrono::Duration::hours(1),
-        app.clock.now(),
-    )
-    .await
-    .unwrap();
-    let url = format!("{}/login/admin/{token}", app.address);
-    let page = c.get(&url).send().await.unwrap().text().await.unwrap();
-    let r = c
-        .post(&url)
-        .form(&[("csrf", csrf_in(&page))])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    c
+    crate::helpers::admin_link_client(app, &app.address, "Stella Staff").await
 }
 
 /// Presses Join on `slug` and returns where hallway sent the browser.

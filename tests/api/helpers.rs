@@ -413,6 +413,29 @@ pub async fn guest_client(base: &str, name: &str) -> reqwest::Client {
     c
 }
 
+/// Logs a fresh cookie-keeping client in on `base` through a one-time admin link made for
+/// `name` in `app`'s database (admins join every room as MODERATOR).
+pub async fn admin_link_client(app: &TestApp, base: &str, name: &str) -> reqwest::Client {
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let token = auth_store::create_admin_token(&app.db, name, Duration::hours(1), app.clock.now())
+        .await
+        .unwrap();
+    let url = format!("{base}/login/admin/{token}");
+    let page = c.get(&url).send().await.unwrap().text().await.unwrap();
+    let r = c
+        .post(&url)
+        .form(&[("csrf", csrf_in(&page))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    c
+}
+
 /// The CSRF token of `c`'s session on `base`.
 pub async fn csrf_of(c: &reqwest::Client, base: &str) -> String {
     csrf_in(

@@ -28,29 +28,7 @@ async fn moderated_app() -> TestApp {
 
 /// A fresh client logged in through a one-time admin link (joins every room as MODERATOR).
 async fn admin_client(app: &TestApp, base: &str) -> reqwest::Client {
-    let c = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let token = hallway::auth::store::create_admin_token(
-        &app.db,
-        "Mona Moderator",
-        chrono::Duration::hours(1),
-        app.clock.now(),
-    )
-    .await
-    .unwrap();
-    let url = format!("{base}/login/admin/{token}");
-    let page = c.get(&url).send().await.unwrap().text().await.unwrap();
-    let r = c
-        .post(&url)
-        .form(&[("csrf", csrf_in(&page))])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    c
+    crate::helpers::admin_link_client(app, base, "Mona Moderator").await
 }
 
 async fn page(c: &reqwest::Client, url: &str) -> String {

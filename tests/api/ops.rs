@@ -29,25 +29,7 @@ async fn guest(app: &TestApp, name: &str) -> reqwest::Client {
 
 /// A fresh client logged in as staff through a one-time admin link.
 async fn staff(app: &TestApp) -> reqwest::Client {
-    let c = client();
-    let token = hallway::auth::store::create_admin_token(
-        &app.db,
-        "Stella Staff",
-        chrono::Duration::hours(1),
-        app.clock.now(),
-    )
-    .await
-    .unwrap();
-    let url = format!("{}/login/admin/{token}", app.address);
-    let page = get(&c, &url).await;
-    let r = c
-        .post(&url)
-        .form(&[("csrf", csrf_in(&page))])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    c
+    crate::helpers::admin_link_client(app, &app.address, "Stella Staff").await
 }
 
 fn client() -> reqwest::Client {

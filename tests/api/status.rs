@@ -182,29 +182,7 @@ async fn the_health_check_answers_ok() {
 
 /// A second browser, logged in as admin.
 async fn spawn_admin_client(app: &crate::helpers::TestApp) -> reqwest::Client {
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .unwrap();
-    let token = hallway::auth::store::create_admin_token(
-        &app.db,
-        "Staff",
-        chrono::Duration::hours(1),
-        app.clock.now(),
-    )
-    .await
-    .unwrap();
-    let url = format!("{}/login/admin/{token}", app.address);
-    let page = client.get(&url).send().await.unwrap().text().await.unwrap();
-    let r = client
-        .post(&url)
-        .form(&[("csrf", csrf_in(&page))])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    client
+    crate::helpers::admin_link_client(app, &app.address, "Staff").await
 }
 
 #[tokio::test]
