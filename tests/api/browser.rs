@@ -107,6 +107,23 @@ async fn browser(driver: &Driver, zone: &str, width: u32) -> WebDriver {
 
 /// Opens `url` and waits until the page knows the browser's zone (the script stores it and
 /// reloads once). Polls for at most 20 s, generous for a loaded machine.
+/// Types `name` into the login page's guest form and submits it, to come back to `next`.
+async fn log_in_as_guest(b: &WebDriver, base: &str, next: &str, name: &str) {
+    open_known(b, &format!("{base}/login?next={next}")).await;
+    b.find(By::Id("name"))
+        .await
+        .unwrap()
+        .send_keys(name)
+        .await
+        .unwrap();
+    b.find(By::Css("#guest-login button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
 async fn open_known(b: &WebDriver, url: &str) {
     b.goto(url).await.unwrap();
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
@@ -368,19 +385,7 @@ async fn a_guest_clicks_join_on_a_running_session_and_lands_in_the_simulator() {
     app.import_sample_running_now().await;
     let b = browser(&driver, "Europe/Vienna", 1280).await;
 
-    open_known(&b, &format!("{}/login?next=/", app.address)).await;
-    b.find(By::Id("name"))
-        .await
-        .unwrap()
-        .send_keys("Ada Lovelace")
-        .await
-        .unwrap();
-    b.find(By::Css("#guest-login button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    log_in_as_guest(&b, &app.address, "/", "Ada Lovelace").await;
     let card = b
         .query(By::Css("article.card.running"))
         .first()
@@ -606,19 +611,7 @@ async fn an_attendee_waiting_in_the_lobby_lands_in_the_meeting_when_a_moderator_
     .await;
     app.import_sample_running_now().await;
     let b = browser(&driver, "Europe/Vienna", 1280).await;
-    open_known(&b, &format!("{}/login?next=/rooms/refereed", app.address)).await;
-    b.find(By::Id("name"))
-        .await
-        .unwrap()
-        .send_keys("Ada Lovelace")
-        .await
-        .unwrap();
-    b.find(By::Css("#guest-login button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    log_in_as_guest(&b, &app.address, "/rooms/refereed", "Ada Lovelace").await;
     b.query(By::Css("article.card.running button.join"))
         .first()
         .await
