@@ -268,7 +268,9 @@ pub async fn reconcile(state: &AppState, snapshot: &Snapshot) -> Result<usize, s
             let Some(room) = state.rooms.room_of_meeting(&m.meeting_id) else {
                 continue;
             };
-            if retired.contains(&(server.name.clone(), m.meeting_id.clone(), m.create_time)) {
+            if !retired.is_empty()
+                && retired.contains(&(server.name.clone(), m.meeting_id.clone(), m.create_time))
+            {
                 // Left behind by a move, ending: not the room's meeting any more.
                 continue;
             }
@@ -377,12 +379,20 @@ pub async fn end_finished_once(state: &AppState) -> Result<usize, sqlx::Error> {
     Ok(ended)
 }
 
-async fn end_on(state: &AppState, endpoint: &Endpoint, r: &MeetingRecord) -> Result<(), BbbError> {
-    match state.bbb.end(endpoint, &r.meeting_id).await {
-        Ok(()) => {}
-        Err(e) if e.is_not_found() => {}
-        Err(e) => return Err(e),
+/// Ends `meeting_id` on `endpoint`; a meeting BBB no longer knows counts as ended.
+async fn end_unless_gone(
+    state: &AppState,
+    endpoint: &Endpoint,
+    meeting_id: &str,
+) -> Result<(), BbbError> {
+    match state.bbb.end(endpoint, meeting_id).await {
+        Err(e) if !e.is_not_found() => Err(e),
+        _ => Ok(()),
     }
+}
+
+async fn end_on(state: &AppState, endpoint: &Endpoint, r: &MeetingRecord) -> Result<(), BbbError> {
+    end_unless_gone(state, endpoint, &r.meeting_id).await?;
     if let Err(e) = forget_stale(state, &r.meeting_id, r.create_time).await {
         tracing::warn!(error = %e, "recording an ended meeting failed");
     }
@@ -578,13 +588,9 @@ pub async fn retire_moved_once(state: &AppState) -> Result<usize, sqlx::Error> {
         else {
             continue;
         };
-        match state.bbb.end(&endpoint, &r.meeting_id).await {
-            Ok(()) => {}
-            Err(e) if e.is_not_found() => {}
-            Err(e) => {
-                tracing::warn!(meeting = %r.meeting_id, server = %r.server, error = %crate::telemetry::error_chain(&e), "ending a moved room's old meeting failed; will retry");
-                continue;
-            }
+        if let Err(e) = end_unless_gone(state, &endpoint, &r.meeting_id).await {
+            tracing::warn!(meeting = %r.meeting_id, server = %r.server, error = %crate::telemetry::error_chain(&e), "ending a moved room's old meeting failed; will retry");
+            continue;
         }
         let now_on = state
             .rooms

@@ -421,7 +421,8 @@ impl SimServer {
         meeting_id: &str,
         spec: RecordingSpec,
     ) -> Result<String, AddRecordingError> {
-        let origin = format!("http://127.0.0.1:{}", self.port);
+        // The server's own scheme: a TLS simulator's playback links are https.
+        let origin = self.base_url.origin().ascii_serialization();
         recordings::add(&self.shared, &origin, meeting_id, spec)
     }
 

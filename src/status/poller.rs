@@ -168,7 +168,6 @@ impl Poller {
             took_ms,
             version: version.map(|v| v.to_string()),
             health,
-            balancer,
             list_note,
         }
     }

@@ -30,8 +30,6 @@ pub struct ServerStatus {
     pub version: Option<String>,
     /// This instance's health view after this poll (hysteresis applied).
     pub health: Health,
-    /// An upstream load balancer (Scalelite, BBBLB) rather than one BBB server.
-    pub balancer: bool,
     /// Why `meetings` is not the server's own list: a balancer whose getMeetings failed
     /// (BBBLB 0.0.18 answers it with internalError), polled with getMeetingInfo per meeting
     /// hallway knows there instead.
