@@ -467,10 +467,11 @@ async fn prewarm_loop(state: web::Data<AppState>) {
     }
 }
 
-/// The retire loop: once a second, end the old meetings of rooms moved on purpose whose
-/// announced delay is over (one instance, under the `retire-moved` lease).
+/// The retire loop: every 5 seconds (the delay it enforces is a minute by default, and each
+/// step takes the lease, a database write), end the old meetings of rooms moved on purpose
+/// whose announced delay is over (one instance, under the `retire-moved` lease).
 async fn retire_moved_loop(state: web::Data<AppState>) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;

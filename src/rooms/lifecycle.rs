@@ -573,7 +573,7 @@ async fn announce_move(
 }
 
 /// Ends the meetings left behind by moves whose delay is over. One instance does it (the
-/// `retire-moved` lease); a named loop runs it every second, tests call it after moving the
+/// `retire-moved` lease); a named loop runs it every 5 seconds, tests call it after moving the
 /// clock. Returns how many meetings it ended.
 pub async fn retire_moved_once(state: &AppState) -> Result<usize, sqlx::Error> {
     let t = to_db_time(state.clock.now());

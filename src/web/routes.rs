@@ -62,11 +62,6 @@ impl<'a> Routes<'a> {
         }
     }
 
-    /// The routes registered so far, in registration order (the order actix matches them in).
-    pub fn table(&self) -> &[RouteInfo] {
-        &self.table
-    }
-
     /// The recorded table.
     pub fn into_table(self) -> Vec<RouteInfo> {
         self.table

@@ -111,27 +111,32 @@ pub async fn room_page(ctx: PageCtx, slug: web::Path<String>) -> AppResult<HttpR
                     Visible::Published
                 };
             let listed = ctx.state.recordings.of_room(r.slug.as_str(), visible);
-            // Which of the room's sessions each recording belongs to: its meeting, key or guid.
-            let sessions: Vec<_> = group
-                .map(|g| index.sessions_of(g).collect())
-                .unwrap_or_default();
-            let prefix = ctx.state.rooms.meeting_prefix();
-            let meetings: Vec<String> = sessions
-                .iter()
-                .map(|s| session_meeting_id(prefix, r, &s.key))
-                .collect();
-            let session_of = |rec: &StoredRecording| {
-                sessions
+            if listed.is_empty() {
+                // Nothing to match: no meetingID per session is worked out.
+                Vec::new()
+            } else {
+                // Which of the room's sessions each recording belongs to: its meeting, key or guid.
+                let sessions: Vec<_> = group
+                    .map(|g| index.sessions_of(g).collect())
+                    .unwrap_or_default();
+                let prefix = ctx.state.rooms.meeting_prefix();
+                let meetings: Vec<String> = sessions
                     .iter()
-                    .zip(&meetings)
-                    .find(|(s, m)| {
-                        **m == rec.meeting_id
-                            || rec.session_key.as_deref() == Some(s.key.as_str())
-                            || (s.guid.is_some() && rec.session_guid == s.guid)
-                    })
-                    .map(|(s, _)| (s.id, s.title.clone()))
-            };
-            recordings_view::lines(&listed, maker.times(), session_of)
+                    .map(|s| session_meeting_id(prefix, r, &s.key))
+                    .collect();
+                let session_of = |rec: &StoredRecording| {
+                    sessions
+                        .iter()
+                        .zip(&meetings)
+                        .find(|(s, m)| {
+                            **m == rec.meeting_id
+                                || rec.session_key.as_deref() == Some(s.key.as_str())
+                                || (s.guid.is_some() && rec.session_guid == s.guid)
+                        })
+                        .map(|(s, _)| (s.id, s.title.clone()))
+                };
+                recordings_view::lines(&listed, maker.times(), session_of)
+            }
         }
         None => Vec::new(),
     };
