@@ -111,11 +111,7 @@ pub struct GuestName(String);
 impl GuestName {
     /// Parses a submitted name against the `reserved` names (lower case), saying what is wrong.
     pub fn parse(raw: &str, reserved: &[String]) -> Result<Self, String> {
-        if raw.chars().any(|c| {
-            c.is_control()
-                || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
-                    | '\u{2060}'..='\u{2069}' | '\u{feff}' | '\u{061c}')
-        }) {
+        if raw.chars().any(crate::auth::user::is_invisible) {
             return Err("The name contains invisible or text-direction characters.".into());
         }
         let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");

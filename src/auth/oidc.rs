@@ -438,9 +438,7 @@ fn clean_name(raw: &str) -> Option<String> {
         .collect::<Vec<_>>()
         .join(" ")
         .chars()
-        .filter(|c| {
-            !c.is_control() && !matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-        })
+        .filter(|&c| !crate::auth::user::is_invisible(c))
         .take(64)
         .collect();
     let name = name.trim().to_owned();

@@ -100,3 +100,12 @@ impl SessionUser {
         }
     }
 }
+
+/// Characters no display name may carry, whoever chose it (a guest, an identity provider):
+/// control characters, zero-width ones and text-direction overrides, which make a name look
+/// like another or reorder the text around it.
+pub fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+            | '\u{2060}'..='\u{2069}' | '\u{feff}' | '\u{061c}')
+}
