@@ -90,6 +90,15 @@ pub struct ConferenceIdentity {
 }
 
 impl AppState {
+    /// The conference's zone (configuration first, then the last import, else UTC), without
+    /// copying the rest of [`AppState::conference`].
+    pub fn conference_tz(&self) -> chrono_tz::Tz {
+        self.settings
+            .time_zone
+            .or_else(|| self.schedule.get().conference().and_then(|i| i.time_zone))
+            .unwrap_or(chrono_tz::Tz::UTC)
+    }
+
     /// Name and zone of the conference, from the schedule in memory.
     pub fn conference(&self) -> ConferenceIdentity {
         let info = self.schedule.get().conference().cloned();

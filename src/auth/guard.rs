@@ -17,7 +17,7 @@ use crate::bbb::Role;
 use crate::error::AppError;
 use crate::rooms::meeting::{target_for, MeetingTarget};
 use crate::rooms::model::Room;
-use crate::web::page::PageCtx;
+use crate::web::page::{PageCtx, Visitor};
 use crate::web::redirect::safe_next;
 
 /// Turns a refusal into the error page (or login redirect) the visitor sees; times in the
@@ -59,14 +59,14 @@ pub fn refusal(denied: Denied, next: &str, tz: chrono_tz::Tz) -> AppError {
 }
 
 /// Asks access for `action` on behalf of the request's user; the refusal as the visitor sees it.
-pub fn check(ctx: &PageCtx, action: Action<'_>) -> Result<Allowed, AppError> {
+pub fn check(ctx: &Visitor, action: Action<'_>) -> Result<Allowed, AppError> {
     access::decide(
-        ctx.layout.user.as_ref(),
+        ctx.user.as_ref(),
         action,
         ctx.state.join_window,
         ctx.state.clock.now(),
     )
-    .map_err(|d| refusal(d, &ctx.layout.here, ctx.zone.tz))
+    .map_err(|d| refusal(d, &ctx.here(), ctx.zone.tz))
 }
 
 macro_rules! page_guard {
@@ -112,21 +112,27 @@ struct CsrfField {
     csrf: String,
 }
 
-/// A form post whose CSRF token matched: the request context and the form `T` (urlencoded;
-/// `T` must not deny unknown fields, the `csrf` field is read separately).
-pub struct Posted<T> {
+/// A form post whose CSRF token matched: the request context `C` (a [`PageCtx`], or for a
+/// post that only redirects a [`Visitor`]) and the form `T` (urlencoded; `T` must not deny
+/// unknown fields, the `csrf` field is read separately).
+pub struct Posted<T, C = PageCtx> {
     /// The request context.
-    pub ctx: PageCtx,
+    pub ctx: C,
     /// The form.
     pub form: T,
 }
 
-impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Posted<T> {
+impl<T, C> FromRequest for Posted<T, C>
+where
+    T: serde::de::DeserializeOwned + 'static,
+    C: FromRequest<Error = AppError> + AsRef<Visitor> + 'static,
+    C::Future: 'static,
+{
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let ctx = PageCtx::from_request(req, payload);
+        let ctx = C::from_request(req, payload);
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             let ctx = ctx.await?;
@@ -134,7 +140,7 @@ impl<T: serde::de::DeserializeOwned + 'static> FromRequest for Posted<T> {
                 .await
                 .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?;
             let token = serde_urlencoded::from_bytes::<CsrfField>(&body).ok();
-            csrf_check(&ctx, token.as_ref().map(|t| t.csrf.as_str()))?;
+            csrf_check(ctx.as_ref(), token.as_ref().map(|t| t.csrf.as_str()))?;
             let form = serde_urlencoded::from_bytes(&body)
                 .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?;
             Ok(Posted { ctx, form })
@@ -157,12 +163,10 @@ pub struct JoinForm {
 /// A checked join: logged in, the form's CSRF token matches, and access allows this user into
 /// the room `{slug}` of the path with `role`.
 pub struct JoinAs {
-    /// The request context.
-    pub ctx: PageCtx,
+    /// Who asks (a join answers with a redirect: no page header is built).
+    pub ctx: Visitor,
     /// The room.
     pub room: Room,
-    /// The user.
-    pub user: SessionUser,
     /// The BBB role access granted.
     pub role: Role,
     /// Where the form came from (a safe local path).
@@ -171,21 +175,29 @@ pub struct JoinAs {
     pub target: MeetingTarget,
 }
 
+impl JoinAs {
+    /// The logged-in user who joins (a `JoinAs` exists only for one).
+    pub fn user(&self) -> &SessionUser {
+        self.ctx
+            .user
+            .as_ref()
+            .expect("JoinAs::from_request refuses visitors who are not logged in")
+    }
+}
+
 impl FromRequest for JoinAs {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let posted = Posted::<JoinForm>::from_request(req, payload);
+        let posted = Posted::<JoinForm, Visitor>::from_request(req, payload);
         let slug = req.match_info().get("slug").map(str::to_owned);
         Box::pin(async move {
             let Posted { ctx, form } = posted.await?;
             let next = safe_next(form.next.as_deref());
-            let user = ctx
-                .layout
-                .user
-                .clone()
-                .ok_or(AppError::LoginRequired { next: next.clone() })?;
+            if ctx.user.is_none() {
+                return Err(AppError::LoginRequired { next });
+            }
             let room = slug
                 .and_then(|s| ctx.state.rooms.get(&s).cloned())
                 .ok_or(AppError::NotFound)?;
@@ -193,7 +205,6 @@ impl FromRequest for JoinAs {
             Ok(JoinAs {
                 ctx,
                 room,
-                user,
                 role,
                 next,
                 target,
@@ -212,7 +223,7 @@ const LOOK_AHEAD: chrono::Duration = chrono::Duration::hours(24);
 /// `session`, when given and one of the room's coming sessions, narrows the decision to it.
 /// Used by the join form and by the return from BBB.
 pub fn join_decision(
-    ctx: &PageCtx,
+    ctx: &Visitor,
     room: &Room,
     session: Option<i64>,
 ) -> Result<(Role, MeetingTarget), AppError> {
@@ -257,7 +268,7 @@ pub fn join_decision(
 
 /// The one CSRF decision of every state-changing request ([`Posted`], [`PostedMultipart`]):
 /// no token is a broken form (400), a token that is not this session's is refused (403).
-pub fn csrf_check(ctx: &PageCtx, token: Option<&str>) -> Result<(), AppError> {
+pub fn csrf_check(ctx: &Visitor, token: Option<&str>) -> Result<(), AppError> {
     match token {
         Some(t) => ctx.session.verify_csrf(t),
         None => Err(AppError::BadRequest(

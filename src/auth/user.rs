@@ -56,7 +56,8 @@ impl UserRole {
     }
 }
 
-/// The logged-in user, as stored in the session.
+/// The logged-in user, as stored in the session (empty fields are left out of the cookie:
+/// every request decrypts and parses it).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SessionUser {
     /// Stable for a registered person (`p-…`, `oidc-…`), random for a guest; passed to BBB as
@@ -67,13 +68,13 @@ pub struct SessionUser {
     /// Role.
     pub role: UserRole,
     /// The (normalised) e-mail address of a registered person.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
     /// Tracks this person moderates (schedule track names).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tracks: Vec<String>,
     /// Session guids or person names as the schedule writes them: this person speaks there.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub speaker_of: Vec<String>,
 }
 

@@ -33,7 +33,7 @@ use crate::rooms::model::{Room, RoomKind};
 use crate::rooms::registry::{MeetingRecord, MeetingState};
 use crate::state::AppState;
 use crate::web::layout::Layout;
-use crate::web::page::PageCtx;
+use crate::web::page::{PageCtx, Visitor};
 use crate::web::render::{self, see_other};
 use crate::web::routes::Routes;
 
@@ -80,7 +80,7 @@ fn waits(state: &AppState, room: &Room) -> bool {
 /// The join path's hold: a viewer's join to a not-started room of a `moderator` kind answers
 /// the lobby instead.
 pub fn hold(
-    ctx: &PageCtx,
+    ctx: &Visitor,
     room: &Room,
     target: &MeetingTarget,
     role: Role,
@@ -116,7 +116,7 @@ pub async fn moderator_joined(state: &AppState, record: &MeetingRecord) {
 }
 
 /// The schedule id of the target's session, if it has one.
-fn session_id(ctx: &PageCtx, target: &MeetingTarget) -> Option<i64> {
+fn session_id(ctx: &Visitor, target: &MeetingTarget) -> Option<i64> {
     let key = &target.session.as_ref()?.key;
     let index = ctx.state.schedule.get();
     index.all().iter().find(|s| &s.key == key).map(|s| s.id)

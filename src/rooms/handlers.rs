@@ -23,7 +23,7 @@ use crate::rooms::model::{Room, ServerName};
 use crate::rooms::registry::CreateFailure;
 use crate::rooms::token::{ReturnTicket, RETURN_LINK_LIFETIME};
 use crate::state::AppState;
-use crate::web::page::PageCtx;
+use crate::web::page::{PageCtx, Visitor};
 use crate::web::render::see_other;
 use crate::web::routes::Routes;
 
@@ -39,18 +39,21 @@ pub fn configure(r: &mut Routes<'_>) {
 
 /// Sends the browser into the room's meeting (creating it first if it is not live).
 pub async fn join(join: JoinAs) -> AppResult<HttpResponse> {
-    let JoinAs {
-        ctx,
-        room,
-        user,
-        role,
-        next,
-        target,
-    } = join;
-    if let Some(lobby) = crate::lobby::handlers::hold(&ctx, &room, &target, role) {
+    if let Some(lobby) =
+        crate::lobby::handlers::hold(&join.ctx, &join.room, &join.target, join.role)
+    {
         return Ok(lobby);
     }
-    let url = enter(&ctx, &room, &target, &user, role, false, &next).await?;
+    let url = enter(
+        &join.ctx,
+        &join.room,
+        &join.target,
+        join.user(),
+        join.role,
+        false,
+        &join.next,
+    )
+    .await?;
     Ok(see_other(&url))
 }
 
@@ -58,7 +61,7 @@ pub async fn join(join: JoinAs) -> AppResult<HttpResponse> {
 /// and signs the join URL. `user` is who BBB sees (the logged-in visitor, or the owner of an
 /// agenda join link); `role` is what `auth::access` granted.
 pub async fn enter(
-    ctx: &PageCtx,
+    ctx: &Visitor,
     room: &Room,
     target: &MeetingTarget,
     user: &SessionUser,
@@ -87,7 +90,7 @@ pub async fn enter(
             return Err(AppError::MeetingStarting {
                 room: room.name.clone(),
                 slug: room.slug.to_string(),
-                csrf: ctx.layout.csrf.clone(),
+                csrf: ctx.csrf(),
                 next: next.to_owned(),
             })
         }
@@ -113,38 +116,40 @@ pub async fn enter(
         .server(&server)
         .zip(state.endpoint(&server))
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("server {server} not configured")))?;
-    let ticket = ReturnTicket {
-        user_id: user.id.clone(),
-        room: room.slug.to_string(),
-        meeting_id: record.meeting_id.clone(),
-        create_time: record.create_time,
+    let ticket = ReturnTicket::sign_fields(
+        &state.link_key,
+        &user.id,
+        room.slug.as_str(),
+        &record.meeting_id,
+        record.create_time,
         retried,
-        expires: state.clock.now() + RETURN_LINK_LIFETIME,
-    }
-    .sign(&state.link_key);
+        state.clock.now() + RETURN_LINK_LIFETIME,
+    );
     // The ticket is base64url and '.', which a query carries as it is.
-    let back = state
-        .settings
-        .public_link(&format!("/rooms/{}/return?t={ticket}", room.slug));
+    let mut back =
+        String::with_capacity(state.settings.public_url.as_str().len() + 24 + ticket.len());
+    back.push_str(state.settings.public_url.as_str().trim_end_matches('/'));
+    back.push_str("/rooms/");
+    back.push_str(room.slug.as_str());
+    back.push_str("/return?t=");
+    back.push_str(&ticket);
+    // Only a password-style join (before 2.4, or a version still to detect) needs a
+    // password; a role join does not carry one.
+    let password = (settings.version.map(|v| v.join_style()) != Some(JoinStyle::Role))
+        .then(|| password_for(&record, &settings.secret, role));
     let url = state
         .bbb
         .join_url(
             endpoint,
             &JoinRequest {
-                // Only a password-style join (before 2.4, or a version still to detect) needs
-                // it; a role join does not carry one.
-                password: (settings.version.map(|v| v.join_style()) != Some(JoinStyle::Role))
-                    .then(|| password_for(&record, &settings.secret, role)),
-                meeting_id: record.meeting_id.clone(),
-                full_name: user.name.clone(),
+                password: password.as_deref(),
+                meeting_id: &record.meeting_id,
+                full_name: &user.name,
                 role,
-                user_id: Some(user.id.clone()),
+                user_id: Some(&user.id),
                 create_time: record.create_time,
                 redirect: true,
-                extra: vec![
-                    ("errorRedirectUrl".into(), back.clone()),
-                    ("logoutURL".into(), back),
-                ],
+                extra: &[("errorRedirectUrl", &back), ("logoutURL", &back)],
             },
         )
         .await
@@ -241,7 +246,7 @@ pub async fn back_from_bbb(
     let session = state
         .registry
         .get(&ticket.meeting_id)
-        .and_then(|r| r.session_key)
+        .and_then(|r| r.session_key.clone())
         .and_then(|key| {
             state
                 .schedule

@@ -18,6 +18,7 @@
 //!   between two polls); the registry drops it so the next join creates again.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use actix_web::web;
 use futures::future::FutureExt;
@@ -51,7 +52,7 @@ pub async fn ensure_live(
     room: &Room,
     target: &MeetingTarget,
     server: &ServerName,
-) -> Result<MeetingRecord, CreateFailure> {
+) -> Result<Arc<MeetingRecord>, CreateFailure> {
     if let Some(r) = state.registry.live_on(&target.meeting_id, server.as_str()) {
         return Ok(r);
     }
@@ -87,11 +88,13 @@ async fn create_flight(
     room: Room,
     target: MeetingTarget,
     server: ServerName,
-) -> Result<MeetingRecord, CreateFailure> {
+) -> Result<Arc<MeetingRecord>, CreateFailure> {
     // Server states and failover: a create goes only to a server that takes new meetings,
     // and a join that found its room's server unusable records the room's new place.
     let result = match crate::servers::failover::admit(&state, &room, server.as_str()).await {
-        Ok(()) => lease_and_create(&state, &room, &target, &server).await,
+        Ok(()) => lease_and_create(&state, &room, &target, &server)
+            .await
+            .map(Arc::new),
         Err(e) => Err(e),
     };
     state
@@ -304,7 +307,7 @@ pub async fn reconcile(state: &AppState, snapshot: &Snapshot) -> Result<usize, s
                     .or_else(|| same_meeting.and_then(|r| r.moderator_pw.clone())),
             };
             store::mark_live(&state.db, &record.to_row(now)).await?;
-            state.registry.put(record);
+            state.registry.put(Arc::new(record));
             changes += 1;
         }
     }

@@ -8,7 +8,7 @@
 //! It also counts the joins sent since the last poll snapshot, for room caps.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
 use futures::future::{BoxFuture, Shared};
@@ -101,14 +101,15 @@ impl MeetingRecord {
 /// The cache.
 #[derive(Debug, Default)]
 pub struct Registry {
-    records: RwLock<HashMap<String, MeetingRecord>>,
+    /// Shared records: a join reads one without copying its strings.
+    records: RwLock<HashMap<String, Arc<MeetingRecord>>>,
     /// Joins sent per meeting since the snapshot that started at the given instant.
     sent: Mutex<HashMap<String, (DateTime<Utc>, u32)>>,
 }
 
 impl Registry {
     /// The live meeting `meeting_id` on `server`, if known.
-    pub fn live_on(&self, meeting_id: &str, server: &str) -> Option<MeetingRecord> {
+    pub fn live_on(&self, meeting_id: &str, server: &str) -> Option<Arc<MeetingRecord>> {
         let g = self.records.read().ok()?;
         g.get(meeting_id)
             .filter(|r| {
@@ -118,7 +119,7 @@ impl Registry {
     }
 
     /// What is known of `meeting_id`.
-    pub fn get(&self, meeting_id: &str) -> Option<MeetingRecord> {
+    pub fn get(&self, meeting_id: &str) -> Option<Arc<MeetingRecord>> {
         self.records.read().ok()?.get(meeting_id).cloned()
     }
 
@@ -129,7 +130,7 @@ impl Registry {
             .map(|g| {
                 g.values()
                     .filter(|r| r.state == MeetingState::Live)
-                    .cloned()
+                    .map(|r| MeetingRecord::clone(r))
                     .collect()
             })
             .unwrap_or_default()
@@ -139,7 +140,7 @@ impl Registry {
     pub fn replace_all(&self, rows: Vec<MeetingRow>) {
         let map = rows
             .into_iter()
-            .map(|r| (r.meeting_id.clone(), MeetingRecord::from_row(r)))
+            .map(|r| (r.meeting_id.clone(), Arc::new(MeetingRecord::from_row(r))))
             .collect();
         if let Ok(mut g) = self.records.write() {
             *g = map;
@@ -147,7 +148,7 @@ impl Registry {
     }
 
     /// Records what this instance just learned.
-    pub fn put(&self, record: MeetingRecord) {
+    pub fn put(&self, record: Arc<MeetingRecord>) {
         if let Ok(mut g) = self.records.write() {
             g.insert(record.meeting_id.clone(), record);
         }
@@ -164,11 +165,14 @@ impl Registry {
     pub fn note_join(&self, meeting_id: &str, snapshot_at: Option<DateTime<Utc>>) {
         let at = snapshot_at.unwrap_or(DateTime::<Utc>::MIN_UTC);
         if let Ok(mut g) = self.sent.lock() {
-            let e = g.entry(meeting_id.to_owned()).or_insert((at, 0));
-            if e.0 != at {
-                *e = (at, 0);
+            // The key is copied only for a meeting's first join.
+            match g.get_mut(meeting_id) {
+                Some(e) if e.0 == at => e.1 += 1,
+                Some(e) => *e = (at, 1),
+                None => {
+                    g.insert(meeting_id.to_owned(), (at, 1));
+                }
             }
-            e.1 += 1;
         }
     }
 
@@ -212,7 +216,7 @@ impl From<sqlx::Error> for CreateFailure {
 }
 
 /// A create in flight, awaited by every join that needs its meeting.
-pub type Flight = Shared<BoxFuture<'static, Result<MeetingRecord, CreateFailure>>>;
+pub type Flight = Shared<BoxFuture<'static, Result<Arc<MeetingRecord>, CreateFailure>>>;
 
 /// Creates in flight on this instance, by meetingID.
 #[derive(Default)]

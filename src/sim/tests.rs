@@ -68,16 +68,16 @@ pub(super) fn room(id: &str) -> CreateMeeting {
     }
 }
 
-fn join_req(id: &str, name: &str, role: Role, redirect: bool) -> JoinRequest {
+fn join_req<'a>(id: &'a str, name: &'a str, role: Role, redirect: bool) -> JoinRequest<'a> {
     JoinRequest {
-        meeting_id: id.into(),
-        full_name: name.into(),
+        meeting_id: id,
+        full_name: name,
         role,
         user_id: None,
         create_time: None,
         password: None,
         redirect,
-        extra: vec![],
+        extra: &[],
     }
 }
 
@@ -427,9 +427,13 @@ async fn join_errors_go_to_error_redirect_url_or_join_logout_url() {
         let created = c.create(&e, &r).await.expect("create");
         let origin = format!("http://127.0.0.1:{}", sim.port());
         let join = |redirect: bool, extra: Vec<(String, String)>| {
+            let extra: Vec<(&str, &str)> = extra
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
             let mut j = join_req("r-back", "Ada", Role::Viewer, redirect);
             j.create_time = Some(created.create_time - 1);
-            j.extra = extra;
+            j.extra = &extra;
             e.join_url(&j)
         };
         let back = "https://portal.example.org/rooms/r1/back?t=a%2Fb&n=1".to_owned();
@@ -1460,7 +1464,7 @@ async fn version_detection_and_join_style() {
     assert_eq!(resp.status().as_u16(), 302);
     assert_eq!(answer_key(resp).await, "invalidPassword");
     // ...the detected (password) style works.
-    j.password = created.moderator_pw.clone();
+    j.password = created.moderator_pw.as_deref();
     let url = c.join_url(&e, &j).await.expect("url");
     assert!(
         url.contains("password=mp-secret") && !url.contains("role="),

@@ -53,25 +53,26 @@ pub struct ServerLabel {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct OutcomeLabel {
     /// The outcome.
-    pub outcome: String,
+    pub outcome: &'static str,
 }
 
-/// `method, route, status`.
+/// `method, route, status`. Static strings and a number: counting a request allocates
+/// nothing.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct HttpLabels {
-    /// GET, POST, …
-    pub method: String,
+    /// GET, POST, … (`other` for anything else, so clients cannot add series).
+    pub method: &'static str,
     /// Route pattern.
-    pub route: String,
+    pub route: &'static str,
     /// Status code.
-    pub status: String,
+    pub status: u16,
 }
 
 /// `route`.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabel {
     /// Route pattern.
-    pub route: String,
+    pub route: &'static str,
 }
 
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
@@ -257,18 +258,16 @@ impl Metrics {
         self.failovers.inc_by(n);
     }
 
-    fn observe_http(&self, method: &str, route: &str, status: u16, took: Duration) {
+    fn observe_http(&self, method: &'static str, route: &'static str, status: u16, took: Duration) {
         self.http_requests
             .get_or_create(&HttpLabels {
-                method: method.to_owned(),
-                route: route.to_owned(),
-                status: status.to_string(),
+                method,
+                route,
+                status,
             })
             .inc();
         self.http_latency
-            .get_or_create(&RouteLabel {
-                route: route.to_owned(),
-            })
+            .get_or_create(&RouteLabel { route })
             .observe(took.as_secs_f64());
         if route == "/rooms/{slug}/join" && method == "POST" {
             let outcome = match status {
@@ -276,16 +275,31 @@ impl Metrics {
                 400..=499 => "refused",
                 _ => "failed",
             };
-            self.joins
-                .get_or_create(&OutcomeLabel {
-                    outcome: outcome.to_owned(),
-                })
-                .inc();
+            self.joins.get_or_create(&OutcomeLabel { outcome }).inc();
         }
     }
 }
 
-/// Middleware: counts and times every request by its route pattern.
+/// The method as a label: the standard ones by name, anything else as `other`.
+fn method_label(m: &actix_web::http::Method) -> &'static str {
+    use actix_web::http::Method;
+    match *m {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "other",
+    }
+}
+
+/// Middleware: counts and times every request by its route pattern, which the route that
+/// answered left on the request (`web::routes::MatchedRoute`); `(unmatched)` for the 404
+/// default service and for errors raised before any route ran.
 pub async fn track_http(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -293,18 +307,20 @@ pub async fn track_http(
     let metrics = req
         .app_data::<web::Data<Arc<Metrics>>>()
         .map(|m| m.get_ref().clone());
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "(unmatched)".to_owned());
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let t0 = Instant::now();
     let res = next.call(req).await;
     if let Some(m) = metrics {
-        let status = match &res {
-            Ok(r) => r.status().as_u16(),
-            Err(e) => e.as_response_error().status_code().as_u16(),
+        let (status, route) = match &res {
+            Ok(r) => (
+                r.status().as_u16(),
+                r.request()
+                    .app_data::<crate::web::routes::MatchedRoute>()
+                    .map(|r| r.0),
+            ),
+            Err(e) => (e.as_response_error().status_code().as_u16(), None),
         };
-        m.observe_http(&method, &route, status, t0.elapsed());
+        m.observe_http(method, route.unwrap_or("(unmatched)"), status, t0.elapsed());
     }
     res
 }

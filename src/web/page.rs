@@ -2,11 +2,17 @@
 //! the conference's name, the instant the page shows and the filled-in [`Layout`], gathered
 //! once so handlers never repeat that plumbing.
 //!
+//! Its first half, [`Visitor`], is what deciding and redirecting need (who asks, their session,
+//! zone and the clock) without the page header: the join form, which answers with a redirect,
+//! takes only that, so a join builds no navigation, preview box or agenda banner. `PageCtx`
+//! derefs to its `Visitor`, so a function that decides (`auth::guard::check`) takes either.
+//!
 //! Two instants: `real_now` is the clock's now, and the only one access decisions use;
 //! `shown_now` is what the page shows as "now": an admin's preview time (kept in their
 //! session by `web::preview`) or the real now.
 
 use std::future::Future;
+use std::ops::Deref;
 use std::pin::Pin;
 
 use actix_session::SessionExt;
@@ -16,6 +22,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use crate::auth::session::TypedSession;
+use crate::auth::user::SessionUser;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::layout::{Layout, PreviewBox, ASSET_VERSION};
@@ -24,28 +31,182 @@ use crate::web::time::{self, RejectedFrom, ZoneChoice, TZ_COOKIE};
 /// The session key of an admin's preview instant (RFC 3339).
 pub const PREVIEW_KEY: &str = "preview_at";
 
-/// Everything a page handler needs about the request.
-pub struct PageCtx {
+/// Who is asking, and when: the request context without the page header.
+pub struct Visitor {
     /// Shared application state.
     pub state: web::Data<AppState>,
     /// The session cookie.
     pub session: TypedSession,
-    /// Header data.
-    pub layout: Layout,
+    /// The logged-in user (the session gate already judged the cookie).
+    pub user: Option<SessionUser>,
     /// The visitor's zone.
     pub zone: ZoneChoice,
     /// The conference's own zone.
     pub conference_tz: Tz,
     /// The clock's now: what access decides by.
     pub real_now: DateTime<Utc>,
+    /// The request, for [`Visitor::here`].
+    req: HttpRequest,
+}
+
+impl Visitor {
+    /// Where "come back here" links point (`web::redirect::come_back_to`): worked out when
+    /// asked, since only a refusal or a page needs it.
+    pub fn here(&self) -> String {
+        crate::web::redirect::come_back_to(&self.req)
+    }
+
+    /// The session's CSRF token (made on first use).
+    pub fn csrf(&self) -> String {
+        self.session.csrf_token()
+    }
+
+    /// The visitor of `req`.
+    fn of(req: &HttpRequest, session: TypedSession) -> Result<Self, AppError> {
+        let state = req
+            .app_data::<web::Data<AppState>>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
+        let conference_tz = state.conference_tz();
+        let query_tz = match req.query_string() {
+            "" => None,
+            q => web::Query::<TzQuery>::from_query(q)
+                .ok()
+                .and_then(|q| q.into_inner().tz),
+        };
+        let cookie_tz = req.cookie(TZ_COOKIE);
+        let zone = ZoneChoice::resolve(
+            query_tz.as_deref(),
+            cookie_tz.as_ref().map(|c| c.value()),
+            conference_tz,
+        );
+        let real_now = state.clock.now();
+        let user = session.user();
+        Ok(Visitor {
+            state,
+            session,
+            user,
+            zone,
+            conference_tz,
+            real_now,
+            req: req.clone(),
+        })
+    }
+}
+
+impl FromRequest for Visitor {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let session = TypedSession::from_request(req, payload).into_inner();
+        std::future::ready(
+            session
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))
+                .and_then(|s| Visitor::of(req, s)),
+        )
+    }
+}
+
+/// Everything a page handler needs about the request: the [`Visitor`] (through `Deref`) and
+/// the page header.
+pub struct PageCtx {
+    /// Who asks, their session and zone, the clock.
+    pub visitor: Visitor,
+    /// Header data.
+    pub layout: Layout,
     /// What the page shows as now: the admin's preview instant, else `real_now`.
     pub shown_now: DateTime<Utc>,
+}
+
+impl Deref for PageCtx {
+    type Target = Visitor;
+
+    fn deref(&self) -> &Visitor {
+        &self.visitor
+    }
+}
+
+impl AsRef<Visitor> for Visitor {
+    fn as_ref(&self) -> &Visitor {
+        self
+    }
+}
+
+impl AsRef<Visitor> for PageCtx {
+    fn as_ref(&self) -> &Visitor {
+        &self.visitor
+    }
 }
 
 impl PageCtx {
     /// A time writer for this visitor, relative to the day of `page_time`.
     pub fn times(&self, page_time: DateTime<Utc>) -> time::Writer {
         time::Writer::new(self.zone.tz, page_time)
+    }
+
+    /// The page context of `visitor` asking for `req`.
+    fn of(req: &HttpRequest, visitor: Visitor) -> Self {
+        let state = &visitor.state;
+        let zone = &visitor.zone;
+        let real_now = visitor.real_now;
+        let user = visitor.user.clone();
+        let staff = crate::auth::access::sees_staff_pages(user.as_ref(), real_now);
+        let schedule_link = crate::auth::access::sees_schedule_admin(user.as_ref(), real_now);
+        let users_link = crate::auth::access::sees_admin_pages(user.as_ref(), real_now);
+        // Only staff may preview; a preview left in a session that lost its rights is
+        // ignored.
+        let preview_at = staff
+            .then(|| req.get_session().get::<String>(PREVIEW_KEY).ok().flatten())
+            .flatten()
+            .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+            .map(|t| t.with_timezone(&Utc));
+        let shown_now = preview_at.unwrap_or(real_now);
+        let preview = staff.then(|| PreviewBox {
+            active: preview_at.is_some(),
+            shown: time::local_full(shown_now, zone.tz),
+            input: shown_now
+                .with_timezone(&zone.tz)
+                .format("%Y-%m-%dT%H:%M")
+                .to_string(),
+        });
+        // Stars come from the cookie (no query); the now page, which is the same for
+        // everyone, gets no banner.
+        let agenda = crate::agenda::stars::layout_box(
+            &visitor.session,
+            state,
+            user.as_ref(),
+            real_now,
+            req.path() != "/",
+        );
+        let layout = Layout {
+            site_name: state.conference().title,
+            user,
+            staff_links: staff,
+            schedule_link,
+            users_link,
+            csrf: visitor.session.csrf_token(),
+            zone_name: zone.name().to_owned(),
+            zone_known: zone.is_visitors(),
+            utc_only: time::is_utc(zone.tz),
+            conference_zone: visitor.conference_tz.name().to_owned(),
+            zone_rejected: zone.rejected.as_ref().map(|r| r.0.clone()),
+            zone_rejected_from: match zone.rejected.as_ref().map(|r| r.1) {
+                Some(RejectedFrom::Query) => "query",
+                Some(RejectedFrom::Cookie) => "cookie",
+                None => "",
+            },
+            preview,
+            path: req.path().to_owned(),
+            here: visitor.here(),
+            version: ASSET_VERSION,
+            agenda,
+        };
+        PageCtx {
+            visitor,
+            layout,
+            shown_now,
+        }
     }
 }
 
@@ -54,86 +215,9 @@ impl FromRequest for PageCtx {
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        let session = TypedSession::from_request(&req, payload).into_inner();
-        Box::pin(async move {
-            let session = session.map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .cloned()
-                .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
-            let conference = state.conference();
-            let (site_name, conference_tz) = (conference.title, conference.tz);
-            let query_tz = web::Query::<TzQuery>::from_query(req.query_string())
-                .ok()
-                .and_then(|q| q.into_inner().tz);
-            let cookie_tz = req.cookie(TZ_COOKIE).map(|c| c.value().to_owned());
-            let zone =
-                ZoneChoice::resolve(query_tz.as_deref(), cookie_tz.as_deref(), conference_tz);
-            let here = crate::web::redirect::come_back_to(&req);
-            let real_now = state.clock.now();
-            let user = session.user();
-            let staff = crate::auth::access::sees_staff_pages(user.as_ref(), real_now);
-            let schedule_link = crate::auth::access::sees_schedule_admin(user.as_ref(), real_now);
-            let users_link = crate::auth::access::sees_admin_pages(user.as_ref(), real_now);
-            // Only staff may preview; a preview left in a session that lost its rights is
-            // ignored.
-            let preview_at = staff
-                .then(|| req.get_session().get::<String>(PREVIEW_KEY).ok().flatten())
-                .flatten()
-                .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
-                .map(|t| t.with_timezone(&Utc));
-            let shown_now = preview_at.unwrap_or(real_now);
-            let preview = staff.then(|| PreviewBox {
-                active: preview_at.is_some(),
-                shown: time::local_full(shown_now, zone.tz),
-                input: shown_now
-                    .with_timezone(&zone.tz)
-                    .format("%Y-%m-%dT%H:%M")
-                    .to_string(),
-            });
-            // Stars come from the cookie (no query); the now page, which is the same for
-            // everyone, gets no banner.
-            let agenda = crate::agenda::stars::layout_box(
-                &session,
-                &state,
-                user.as_ref(),
-                real_now,
-                req.path() != "/",
-            );
-            let layout = Layout {
-                site_name,
-                user,
-                staff_links: staff,
-                schedule_link,
-                users_link,
-                csrf: session.csrf_token(),
-                zone_name: zone.name().to_owned(),
-                zone_known: zone.is_visitors(),
-                utc_only: time::is_utc(zone.tz),
-                conference_zone: conference_tz.name().to_owned(),
-                zone_rejected: zone.rejected.as_ref().map(|r| r.0.clone()),
-                zone_rejected_from: match zone.rejected.as_ref().map(|r| r.1) {
-                    Some(RejectedFrom::Query) => "query",
-                    Some(RejectedFrom::Cookie) => "cookie",
-                    None => "",
-                },
-                preview,
-                path: req.path().to_owned(),
-                here,
-                version: ASSET_VERSION,
-                agenda,
-            };
-            Ok(PageCtx {
-                state,
-                session,
-                layout,
-                zone,
-                conference_tz,
-                real_now,
-                shown_now,
-            })
-        })
+        let visitor = Visitor::from_request(req, payload).into_inner();
+        let ctx = visitor.map(|v| PageCtx::of(req, v));
+        Box::pin(std::future::ready(ctx))
     }
 }
 

@@ -36,6 +36,11 @@ impl RouteInfo {
     }
 }
 
+/// The pattern of the route that answered a request: each resource carries it as data, so
+/// the request metrics name a request by its route without matching the path a second time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MatchedRoute(pub &'static str);
+
 /// The pattern under which the default service (every unmatched request: 404) is listed.
 pub const DEFAULT_PATTERN: &str = "(anything else)";
 
@@ -140,7 +145,12 @@ impl<'a> Routes<'a> {
             for m in &methods[1..] {
                 any = any.or(method(m));
             }
-            cfg.service(Resource::new(pattern).guard(any).to(f));
+            cfg.service(
+                Resource::new(pattern)
+                    .app_data(MatchedRoute(pattern))
+                    .guard(any)
+                    .to(f),
+            );
         }
         self.table.push(RouteInfo {
             methods: methods.to_vec(),

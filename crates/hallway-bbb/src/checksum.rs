@@ -60,11 +60,35 @@ impl ChecksumAlgorithm {
 
     /// Lowercase hex digest of `data`.
     pub fn hex_digest(self, data: &[u8]) -> String {
+        let mut out = String::with_capacity(self.hex_len());
+        self.push_hex_digest(&[data], &mut out);
+        out
+    }
+
+    /// Appends the lowercase hex digest of the concatenation of `parts` to `out`.
+    pub fn push_hex_digest(self, parts: &[&[u8]], out: &mut String) {
+        let mut buf = [0u8; 128];
+        out.push_str(self.write_hex_digest(parts, &mut buf));
+    }
+
+    /// The lowercase hex digest of the concatenation of `parts`, written into `buf`: no
+    /// buffer joins the parts first and nothing is allocated (the join path signs every URL).
+    pub fn write_hex_digest<'b>(self, parts: &[&[u8]], buf: &'b mut [u8; 128]) -> &'b str {
+        fn digest<'b, D: Digest>(parts: &[&[u8]], buf: &'b mut [u8; 128]) -> &'b str {
+            let mut h = D::new();
+            for p in parts {
+                h.update(p);
+            }
+            let sum = h.finalize();
+            let hex = &mut buf[..sum.len() * 2];
+            hex::encode_to_slice(&sum, hex).expect("two hex digits per byte");
+            std::str::from_utf8(hex).expect("hex is ASCII")
+        }
         match self {
-            Self::Sha1 => hex::encode(Sha1::digest(data)),
-            Self::Sha256 => hex::encode(Sha256::digest(data)),
-            Self::Sha384 => hex::encode(Sha384::digest(data)),
-            Self::Sha512 => hex::encode(Sha512::digest(data)),
+            Self::Sha1 => digest::<Sha1>(parts, buf),
+            Self::Sha256 => digest::<Sha256>(parts, buf),
+            Self::Sha384 => digest::<Sha384>(parts, buf),
+            Self::Sha512 => digest::<Sha512>(parts, buf),
         }
     }
 }
@@ -98,11 +122,12 @@ impl FromStr for ChecksumAlgorithm {
 /// `query` must be the query string exactly as sent (still percent-encoded,
 /// without the leading `?` and without the checksum parameter).
 pub fn checksum(alg: ChecksumAlgorithm, call: &str, query: &str, secret: &str) -> String {
-    let mut input = String::with_capacity(call.len() + query.len() + secret.len());
-    input.push_str(call);
-    input.push_str(query);
-    input.push_str(secret);
-    alg.hex_digest(input.as_bytes())
+    let mut out = String::with_capacity(alg.hex_len());
+    alg.push_hex_digest(
+        &[call.as_bytes(), query.as_bytes(), secret.as_bytes()],
+        &mut out,
+    );
+    out
 }
 
 /// Form-urlencodes `params` in the given order (space as `+`, uppercase
@@ -125,14 +150,49 @@ pub fn signed_query(
     params: &[(&str, &str)],
     secret: &str,
 ) -> String {
-    let mut query = build_query(params);
-    let sum = checksum(alg, call, &query, secret);
-    if !query.is_empty() {
-        query.push('&');
+    let mut out = String::with_capacity(query_capacity(alg, params));
+    push_signed_query(&mut out, alg, call, params, secret);
+    out
+}
+
+/// A capacity that holds the signed query of `params` without growing in the usual case
+/// (a few characters percent-encoded).
+pub(crate) fn query_capacity(alg: ChecksumAlgorithm, params: &[(&str, &str)]) -> usize {
+    let pairs: usize = params
+        .iter()
+        .map(|(k, v)| k.len() + v.len() + v.len() / 4 + 2)
+        .sum();
+    pairs + "checksum=".len() + alg.hex_len()
+}
+
+/// [`signed_query`], appended to `out` (which may already hold the URL up to its `?`): the
+/// query is encoded in place and the checksum covers exactly the appended bytes.
+pub fn push_signed_query(
+    out: &mut String,
+    alg: ChecksumAlgorithm,
+    call: &str,
+    params: &[(&str, &str)],
+    secret: &str,
+) {
+    let start = out.len();
+    {
+        let mut ser = url::form_urlencoded::Serializer::for_suffix(&mut *out, start);
+        for (k, v) in params {
+            ser.append_pair(k, v);
+        }
+        ser.finish();
     }
-    query.push_str("checksum=");
-    query.push_str(&sum);
-    query
+    // The digest reads the query where it was written: the bytes signed are the bytes sent.
+    let mut buf = [0u8; 128];
+    let sum = alg.write_hex_digest(
+        &[call.as_bytes(), out[start..].as_bytes(), secret.as_bytes()],
+        &mut buf,
+    );
+    if out.len() > start {
+        out.push('&');
+    }
+    out.push_str("checksum=");
+    out.push_str(sum);
 }
 
 #[cfg(test)]

@@ -163,7 +163,7 @@ impl BbbClient {
 
     /// The signed browser join URL in the server's [`JoinStyle`](crate::JoinStyle) (version
     /// configured or detected, see [`BbbClient::server_version`]).
-    pub async fn join_url(&self, ep: &Endpoint, req: &JoinRequest) -> Result<String, BbbError> {
+    pub async fn join_url(&self, ep: &Endpoint, req: &JoinRequest<'_>) -> Result<String, BbbError> {
         let style = self.server_version(ep).await?.join_style();
         Ok(ep.join_url_with(req, style))
     }
@@ -179,7 +179,7 @@ impl BbbClient {
     pub async fn join_check(
         &self,
         ep: &Endpoint,
-        req: &JoinRequest,
+        req: &JoinRequest<'_>,
     ) -> Result<JoinResponse, BbbError> {
         const CALL: &str = "join";
         let style = self.server_version(ep).await?.join_style();

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::checksum::{signed_query, ChecksumAlgorithm};
+use crate::checksum::{push_signed_query, query_capacity, ChecksumAlgorithm};
 
 /// A BBB version as far as the API differs (major.minor).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -171,15 +171,28 @@ impl Endpoint {
     /// The full signed URL for `call` with `params` in the given order.
     /// Give this exact string to the HTTP client.
     pub fn signed_url(&self, call: &str, params: &[(&str, &str)]) -> String {
-        let query = signed_query(self.algorithm, call, params, self.secret.expose_secret());
-        format!("{}{}?{}", self.api_url, call, query)
+        let api = self.api_url.as_str();
+        let mut url = String::with_capacity(
+            api.len() + call.len() + 1 + query_capacity(self.algorithm, params),
+        );
+        url.push_str(api);
+        url.push_str(call);
+        url.push('?');
+        push_signed_query(
+            &mut url,
+            self.algorithm,
+            call,
+            params,
+            self.secret.expose_secret(),
+        );
+        url
     }
 
     /// The signed join URL for a browser (or, with `redirect: false`, for a
     /// server-side check), in the [`JoinStyle`] of the configured version
     /// ([`JoinStyle::Role`] if none is configured; use
     /// [`BbbClient::join_url`](crate::BbbClient::join_url) to detect it).
-    pub fn join_url(&self, req: &JoinRequest) -> String {
+    pub fn join_url(&self, req: &JoinRequest<'_>) -> String {
         let style = self
             .version
             .map_or(JoinStyle::Role, ServerVersion::join_style);
@@ -190,15 +203,16 @@ impl Endpoint {
     /// meetingID, fullName, role (Role style, or Password style without a
     /// password), password (Password style), userID, createTime, redirect
     /// (only when false), extra.
-    pub fn join_url_with(&self, req: &JoinRequest, style: JoinStyle) -> String {
+    pub fn join_url_with(&self, req: &JoinRequest<'_>, style: JoinStyle) -> String {
         let create_time = req.create_time.map(|t| t.to_string());
-        let mut params: Vec<(&str, &str)> =
-            vec![("meetingID", &req.meeting_id), ("fullName", &req.full_name)];
-        match (style, &req.password) {
+        let mut params: Vec<(&str, &str)> = Vec::with_capacity(6 + req.extra.len());
+        params.push(("meetingID", req.meeting_id));
+        params.push(("fullName", req.full_name));
+        match (style, req.password) {
             (JoinStyle::Password, Some(pw)) => params.push(("password", pw)),
             _ => params.push(("role", req.role.as_str())),
         }
-        if let Some(uid) = &req.user_id {
+        if let Some(uid) = req.user_id {
             params.push(("userID", uid));
         }
         if let Some(ct) = &create_time {
@@ -207,9 +221,7 @@ impl Endpoint {
         if !req.redirect {
             params.push(("redirect", "false"));
         }
-        for (k, v) in &req.extra {
-            params.push((k, v));
-        }
+        params.extend_from_slice(req.extra);
         self.signed_url("join", &params)
     }
 
@@ -393,27 +405,27 @@ pub struct CreatedMeeting {
     pub duplicate_warning: bool,
 }
 
-/// Parameters of a join URL.
+/// Parameters of a join URL, borrowed: building one per join copies nothing.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct JoinRequest {
+pub struct JoinRequest<'a> {
     /// `meetingID`.
-    pub meeting_id: String,
+    pub meeting_id: &'a str,
     /// `fullName`.
-    pub full_name: String,
+    pub full_name: &'a str,
     /// `role`.
     pub role: Role,
     /// `userID` (external user id).
-    pub user_id: Option<String>,
+    pub user_id: Option<&'a str>,
     /// `createTime` from create, so the URL cannot join a later session.
     pub create_time: Option<i64>,
     /// `password`: the moderatorPW or attendeePW matching `role`. Sent
     /// only in [`JoinStyle::Password`] (pre-2.4 servers); without it the
     /// role is sent instead.
-    pub password: Option<String>,
+    pub password: Option<&'a str>,
     /// `redirect`; false makes BBB answer XML instead of a 302.
     pub redirect: bool,
     /// Further parameters (`userdata-*`, `avatarURL`, ...), in order.
-    pub extra: Vec<(String, String)>,
+    pub extra: &'a [(&'a str, &'a str)],
 }
 
 /// Filters of `getRecordings` (all optional; empty means not sent).
@@ -545,14 +557,14 @@ mod tests {
             "https://bbb.example.org/bigbluebutton/api/create?meetingID=lpc-room-1&name=LPC+Room+1&checksum=2da668cfebe8a65b830721241068fac5c88e0d1a"
         );
         let join = e.join_url(&JoinRequest {
-            meeting_id: "lpc-room-1".into(),
-            full_name: "Jörg Rödel".into(),
+            meeting_id: "lpc-room-1",
+            full_name: "Jörg Rödel",
             role: Role::Moderator,
             user_id: None,
             create_time: None,
             password: None,
             redirect: true,
-            extra: vec![],
+            extra: &[],
         });
         // test-peers.md §5, bigbluebutton2 join (same parameter order).
         assert_eq!(
@@ -601,14 +613,14 @@ mod tests {
     fn join_styles() {
         let e = ep("https://bbb.example.org/bigbluebutton/");
         let mut req = JoinRequest {
-            meeting_id: "m".into(),
-            full_name: "Ada".into(),
+            meeting_id: "m",
+            full_name: "Ada",
             role: Role::Viewer,
-            user_id: Some("7".into()),
+            user_id: Some("7"),
             create_time: Some(12),
-            password: Some("ap".into()),
+            password: Some("ap"),
             redirect: false,
-            extra: vec![("userdata-x".into(), "y".into())],
+            extra: &[("userdata-x", "y")],
         };
         let q = |url: String| {
             url.split_once('?')

@@ -94,7 +94,7 @@ pub async fn now_page(
 ) -> AppResult<HttpResponse> {
     let at = parse_at(q.at.as_deref())?.unwrap_or(ctx.shown_now);
     let time_travel = at != ctx.real_now;
-    ctx.real_now = start_of_minute(ctx.real_now);
+    ctx.visitor.real_now = start_of_minute(ctx.real_now);
     let at = if time_travel { at } else { ctx.real_now };
     let index = ctx.state.schedule.get();
     let snapshot = ctx.state.status.latest();
