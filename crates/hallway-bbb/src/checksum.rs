@@ -185,7 +185,7 @@ pub fn push_signed_query(
     // The digest reads the query where it was written: the bytes signed are the bytes sent.
     let mut buf = [0u8; 128];
     let sum = alg.write_hex_digest(
-        &[call.as_bytes(), out[start..].as_bytes(), secret.as_bytes()],
+        &[call.as_bytes(), &out.as_bytes()[start..], secret.as_bytes()],
         &mut buf,
     );
     if out.len() > start {
