@@ -180,7 +180,7 @@ async fn join_redirect_lands_on_client_page_and_user_connects() {
 
     let mut j = join_req("kernel-summit", "Jörg Rödel", Role::Moderator, true);
     j.create_time = Some(created.create_time);
-    j.user_id = Some("42".into());
+    j.user_id = Some("42");
     let url = e.join_url(&j);
     // Joining alone does not connect anybody.
     let resp = raw_http().get(&url).send().await.expect("join");
@@ -1750,7 +1750,7 @@ async fn max_participants_counts_everyone_connected() {
     let join = |name: &str, role: Role, user: &str, redirect: bool| {
         let mut j = join_req("r-full", name, role, redirect);
         j.create_time = Some(created.create_time);
-        j.user_id = Some(user.into());
+        j.user_id = Some(user);
         e.join_url(&j)
     };
     // Three joins handed out before anyone connects: all succeed.
