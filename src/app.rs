@@ -4,8 +4,9 @@
 //! binds its own listener (port 0 in tests) and prepares the background jobs (status poller,
 //! schedule puller), so tests boot exactly what production boots.
 //!
-//! The middleware that applies to every route is here too: compression (gzip, brotli) and the
-//! default `Cache-Control` of HTML pages ([`page_cache_control`]).
+//! The middleware that applies to every route is put together here: `web::outer` (request
+//! span, metrics, pages' default `Cache-Control`), compression (gzip, brotli), security
+//! headers, the session and the error pages' full layout.
 
 use std::collections::HashMap;
 use std::net::TcpListener;
@@ -14,12 +15,9 @@ use std::sync::Arc;
 use actix_session::config::PersistentSession;
 use actix_session::storage::CookieSessionStore;
 use actix_session::SessionMiddleware;
-use actix_web::body::MessageBody;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::middleware::{from_fn, Compress, DefaultHeaders, Next};
+use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use secrecy::ExposeSecret;
@@ -274,11 +272,8 @@ impl Application {
                 // gzip or brotli as the client asks; empty bodies (303 redirects, 304) and images
                 // other than SVG are left as they are.
                 .wrap(Compress::default())
-                .wrap(from_fn(page_cache_control))
-                .wrap(actix_web::middleware::from_fn(
-                    crate::status::metrics::track_http,
-                ))
-                .wrap(from_fn(crate::web::request_span))
+                // Outermost: request span, metrics, pages' default Cache-Control.
+                .wrap(from_fn(crate::web::outer))
                 .app_data(state.clone())
                 .app_data(page_cache.clone())
                 .app_data(web::Data::new(metrics.clone()))
@@ -393,30 +388,6 @@ impl Application {
 }
 
 pub use crate::web::PAGE_CACHE_CONTROL;
-
-/// The one place that decides how pages are cached. Every HTML page depends on the visitor
-/// (session, zone cookie, CSRF token) or on the minute (now and next), so shared caches must
-/// not store it and browsers must ask again before reusing it: `private, max-age=0`. A handler
-/// that knows better (the exports' `public, max-age=60`, static files) sets its own header,
-/// which is kept.
-async fn page_cache_control(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let mut res = next.call(req).await?;
-    let is_html = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/html"));
-    if is_html && !res.headers().contains_key(header::CACHE_CONTROL) {
-        res.headers_mut().insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(PAGE_CACHE_CONTROL),
-        );
-    }
-    Ok(res)
-}
 
 /// The change-mechanism loop: once a second, reload the caches whose shared state moved.
 async fn sync_loop(state: web::Data<AppState>) {

@@ -17,6 +17,7 @@ use crate::bbb::Role;
 use crate::error::AppError;
 use crate::rooms::meeting::{target_for, MeetingTarget};
 use crate::rooms::model::Room;
+use crate::rooms::{RoomDirectory, RoomRef};
 use crate::web::page::{PageCtx, Visitor};
 use crate::web::redirect::safe_next;
 
@@ -61,7 +62,7 @@ pub fn refusal(denied: Denied, next: &str, tz: chrono_tz::Tz) -> AppError {
 /// Asks access for `action` on behalf of the request's user; the refusal as the visitor sees it.
 pub fn check(ctx: &Visitor, action: Action<'_>) -> Result<Allowed, AppError> {
     access::decide(
-        ctx.user.as_ref(),
+        ctx.user(),
         action,
         ctx.state.join_window,
         ctx.state.clock.now(),
@@ -106,10 +107,11 @@ page_guard!(
     Action::ManageUsers
 );
 
-/// The token every form carries.
+/// The token every form carries (borrowed from the body when it needs no decoding).
 #[derive(Deserialize)]
-struct CsrfField {
-    csrf: String,
+struct CsrfField<'a> {
+    #[serde(borrow)]
+    csrf: std::borrow::Cow<'a, str>,
 }
 
 /// A form post whose CSRF token matched: the request context `C` (a [`PageCtx`], or for a
@@ -139,8 +141,8 @@ where
             let body = body
                 .await
                 .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?;
-            let token = serde_urlencoded::from_bytes::<CsrfField>(&body).ok();
-            csrf_check(ctx.as_ref(), token.as_ref().map(|t| t.csrf.as_str()))?;
+            let token = serde_urlencoded::from_bytes::<CsrfField<'_>>(&body).ok();
+            csrf_check(ctx.as_ref(), token.as_ref().map(|t| t.csrf.as_ref()))?;
             let form = serde_urlencoded::from_bytes(&body)
                 .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?;
             Ok(Posted { ctx, form })
@@ -166,7 +168,7 @@ pub struct JoinAs {
     /// Who asks (a join answers with a redirect: no page header is built).
     pub ctx: Visitor,
     /// The room.
-    pub room: Room,
+    pub room: RoomRef,
     /// The BBB role access granted.
     pub role: Role,
     /// Where the form came from (a safe local path).
@@ -179,8 +181,7 @@ impl JoinAs {
     /// The logged-in user who joins (a `JoinAs` exists only for one).
     pub fn user(&self) -> &SessionUser {
         self.ctx
-            .user
-            .as_ref()
+            .user()
             .expect("JoinAs::from_request refuses visitors who are not logged in")
     }
 }
@@ -191,16 +192,18 @@ impl FromRequest for JoinAs {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let posted = Posted::<JoinForm, Visitor>::from_request(req, payload);
-        let slug = req.match_info().get("slug").map(str::to_owned);
+        // The room is looked up now, so the request holds it without copying the slug.
+        let room = req
+            .app_data::<web::Data<crate::state::AppState>>()
+            .zip(req.match_info().get("slug"))
+            .and_then(|(state, slug)| RoomDirectory::shared(&state.rooms, slug));
         Box::pin(async move {
             let Posted { ctx, form } = posted.await?;
             let next = safe_next(form.next.as_deref());
-            if ctx.user.is_none() {
+            if ctx.user().is_none() {
                 return Err(AppError::LoginRequired { next });
             }
-            let room = slug
-                .and_then(|s| ctx.state.rooms.get(&s).cloned())
-                .ok_or(AppError::NotFound)?;
+            let room = room.ok_or(AppError::NotFound)?;
             let (role, target) = join_decision(&ctx, &room, form.session)?;
             Ok(JoinAs {
                 ctx,

@@ -73,6 +73,11 @@ impl TypedSession {
         self.record.as_ref().map(|r| r.user.clone())
     }
 
+    /// The logged-in user, borrowed.
+    pub fn user_ref(&self) -> Option<&SessionUser> {
+        self.record.as_ref().map(|r| &r.user)
+    }
+
     /// Logs `user` in: a new session row, a new session id and a new CSRF token in the cookie
     /// (so nothing set before the login, by anyone, carries over).
     pub async fn log_in(&self, state: &AppState, user: &SessionUser) -> Result<(), AppError> {

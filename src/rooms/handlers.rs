@@ -108,10 +108,14 @@ pub async fn enter(
         }
     };
     // The server the meeting is live on (another instance may have placed it elsewhere).
-    let server = ServerName::parse(&record.server)
-        .ok()
-        .filter(|s| state.server(s).is_some())
-        .unwrap_or(server);
+    let server = if record.server == server.as_str() {
+        server
+    } else {
+        ServerName::parse(&record.server)
+            .ok()
+            .filter(|s| state.server(s).is_some())
+            .unwrap_or(server)
+    };
     let (settings, endpoint) = state
         .server(&server)
         .zip(state.endpoint(&server))

@@ -14,8 +14,25 @@ pub mod store;
 pub mod token;
 
 use std::collections::HashMap;
+use std::ops::Deref;
+use std::sync::Arc;
 
 use crate::rooms::model::{Room, ServerName};
+
+/// A room held by a request without copying it: the shared directory and the room's place.
+#[derive(Clone, Debug)]
+pub struct RoomRef {
+    directory: Arc<RoomDirectory>,
+    index: usize,
+}
+
+impl Deref for RoomRef {
+    type Target = Room;
+
+    fn deref(&self) -> &Room {
+        &self.directory.rooms[self.index]
+    }
+}
 
 /// Lookup tables over the configured rooms.
 #[derive(Debug, Default)]
@@ -68,6 +85,14 @@ impl RoomDirectory {
     /// The room with this slug.
     pub fn get(&self, slug: &str) -> Option<&Room> {
         self.by_slug.get(slug).map(|&i| &self.rooms[i])
+    }
+
+    /// The room with this slug, held without a copy (the join path).
+    pub fn shared(directory: &Arc<Self>, slug: &str) -> Option<RoomRef> {
+        directory.by_slug.get(slug).map(|&index| RoomRef {
+            directory: directory.clone(),
+            index,
+        })
     }
 
     /// The room hosting sessions of this schedule room (matched ignoring case and spacing).

@@ -142,9 +142,20 @@ impl ServerView {
             .unwrap_or_else(|| ServerInfo::fresh(name))
     }
 
+    /// What `f` reads of `name`'s stored info (fresh if nothing is stored), without a copy:
+    /// the join path asks whether its server takes joins.
+    fn with_info<R>(&self, name: &str, f: impl FnOnce(&ServerInfo) -> R) -> R {
+        if let Ok(g) = self.info.read() {
+            if let Some(i) = g.get(name) {
+                return f(i);
+            }
+        }
+        f(&ServerInfo::fresh(name))
+    }
+
     /// Staff's setting of `name`.
     pub fn state(&self, name: &str) -> ServerState {
-        self.info(name).state
+        self.with_info(name, |i| i.state)
     }
 
     /// The leader's health decision of `name`.
@@ -154,14 +165,16 @@ impl ServerView {
 
     /// May a new meeting be created on `name`?
     pub fn accepts_new(&self, name: &str) -> bool {
-        let i = self.info(name);
-        i.state == ServerState::Enabled && i.health.is_usable()
+        self.with_info(name, |i| {
+            i.state == ServerState::Enabled && i.health.is_usable()
+        })
     }
 
     /// May people join a meeting already running on `name`?
     pub fn accepts_joins(&self, name: &str) -> bool {
-        let i = self.info(name);
-        i.state != ServerState::Disabled && i.health.is_usable()
+        self.with_info(name, |i| {
+            i.state != ServerState::Disabled && i.health.is_usable()
+        })
     }
 
     /// Takes the load of every server from a poll: people + weighted webcams.

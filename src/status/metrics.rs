@@ -25,13 +25,9 @@
 //! Routes are the matched patterns (`/rooms/{slug}/join`), never raw paths: admin-link tokens
 //! stay out of the series and cardinality stays bounded.
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
-use actix_web::web;
+use actix_web::dev::ServiceResponse;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -297,32 +293,34 @@ fn method_label(m: &actix_web::http::Method) -> &'static str {
     }
 }
 
-/// Middleware: counts and times every request by its route pattern, which the route that
-/// answered left on the request (`web::routes::MatchedRoute`); `(unmatched)` for the 404
-/// default service and for errors raised before any route ran.
-pub async fn track_http(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let metrics = req
-        .app_data::<web::Data<Arc<Metrics>>>()
-        .map(|m| m.get_ref().clone());
-    let method = method_label(req.method());
-    let t0 = Instant::now();
-    let res = next.call(req).await;
-    if let Some(m) = metrics {
-        let (status, route) = match &res {
-            Ok(r) => (
-                r.status().as_u16(),
-                r.request()
-                    .app_data::<crate::web::routes::MatchedRoute>()
-                    .map(|r| r.0),
-            ),
-            Err(e) => (e.as_response_error().status_code().as_u16(), None),
-        };
-        m.observe_http(method, route.unwrap_or("(unmatched)"), status, t0.elapsed());
-    }
-    res
+/// Counts and times one answered request (`web::outer`, the outermost middleware, calls it):
+/// by its route pattern, which the route that answered left on the request
+/// (`web::routes::MatchedRoute`); `(unmatched)` for the 404 default service and for errors
+/// raised before any route ran.
+pub fn observe_response<B>(
+    req_metrics: Option<&Metrics>,
+    method: &actix_web::http::Method,
+    res: &Result<ServiceResponse<B>, actix_web::Error>,
+    took: Duration,
+) {
+    let Some(m) = req_metrics else {
+        return;
+    };
+    let (status, route) = match res {
+        Ok(r) => (
+            r.status().as_u16(),
+            r.request()
+                .app_data::<crate::web::routes::MatchedRoute>()
+                .map(|r| r.0),
+        ),
+        Err(e) => (e.as_response_error().status_code().as_u16(), None),
+    };
+    m.observe_http(
+        method_label(method),
+        route.unwrap_or("(unmatched)"),
+        status,
+        took,
+    );
 }
 
 /// Rewrites OpenMetrics text as classic Prometheus text: the same samples; counter families

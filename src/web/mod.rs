@@ -19,19 +19,23 @@ use tracing::Instrument;
 use crate::error::AppError;
 use crate::web::routes::{RouteInfo, Routes};
 
-/// What HTML pages get when their handler set no `Cache-Control` (`app::page_cache_control`).
+/// What HTML pages get when their handler set no `Cache-Control` (`web::outer`).
 pub const PAGE_CACHE_CONTROL: &str = "private, max-age=0";
 
-/// Middleware: one `http` span per request, named by the matched route pattern
-/// (`/login/admin/{token}`), never by the raw path: admin-link tokens and other path secrets
-/// stay out of the logs, and span names stay low-cardinality. The handler runs inside it and
-/// the span records the status.
+/// Middleware, the outermost: what every request and response gets, in one layer (each
+/// layer costs a boxed future and a poll per request, and the join comes in storms):
 ///
-/// Written here instead of tracing-actix-web's `TracingLogger`, which also generates a random
-/// request id per request (a `getrandom` system call, on the join path too) that nothing
-/// reads. Matching the route again costs a walk over the routes, so it happens only for a span
-/// that is recorded (request spans are off at the default `warn` level).
-pub async fn request_span(
+/// - one `http` span per request, named by the matched route pattern
+///   (`/login/admin/{token}`), never by the raw path: admin-link tokens and other path secrets
+///   stay out of the logs, and span names stay low-cardinality. The handler runs inside it and
+///   the span records the status. (Written here instead of tracing-actix-web's
+///   `TracingLogger`, which also generates a random request id per request, a `getrandom`
+///   system call, that nothing reads. Matching the route again costs a walk over the routes,
+///   so it happens only for a span that is recorded: request spans are off at the default
+///   `warn` level.)
+/// - the request metrics (`status::metrics::observe_response`);
+/// - the default `Cache-Control` of HTML pages ([`page_cache_control`]).
+pub async fn outer(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
@@ -45,13 +49,42 @@ pub async fn request_span(
         let route = req.match_pattern();
         span.record("route", route.as_deref().unwrap_or("(unmatched)"));
     }
-    let outcome = next.call(req).instrument(span.clone()).await;
-    let status = match &outcome {
-        Ok(res) => res.status(),
+    let metrics = req
+        .app_data::<web::Data<std::sync::Arc<crate::status::metrics::Metrics>>>()
+        .map(|m| m.get_ref().clone());
+    let method = req.method().clone();
+    let t0 = std::time::Instant::now();
+    let mut outcome = next.call(req).instrument(span.clone()).await;
+    crate::status::metrics::observe_response(metrics.as_deref(), &method, &outcome, t0.elapsed());
+    let status = match &mut outcome {
+        Ok(res) => {
+            page_cache_control(res);
+            res.status()
+        }
         Err(e) => e.as_response_error().status_code(),
     };
     span.record("status", status.as_u16());
     outcome
+}
+
+/// The one place that decides how pages are cached. Every HTML page depends on the visitor
+/// (session, zone cookie, CSRF token) or on the minute (now and next), so shared caches must
+/// not store it and browsers must ask again before reusing it: [`PAGE_CACHE_CONTROL`]. A
+/// handler that knows better (the exports' `public, max-age=60`, static files) sets its own
+/// header, which is kept.
+fn page_cache_control<B>(res: &mut ServiceResponse<B>) {
+    use actix_web::http::header::{self, HeaderValue};
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/html"));
+    if is_html && !res.headers().contains_key(header::CACHE_CONTROL) {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(PAGE_CACHE_CONTROL),
+        );
+    }
 }
 
 /// Registers every route of the portal: each feature registers its own, through [`Routes`].

@@ -37,8 +37,6 @@ pub struct Visitor {
     pub state: web::Data<AppState>,
     /// The session cookie.
     pub session: TypedSession,
-    /// The logged-in user (the session gate already judged the cookie).
-    pub user: Option<SessionUser>,
     /// The visitor's zone.
     pub zone: ZoneChoice,
     /// The conference's own zone.
@@ -50,6 +48,11 @@ pub struct Visitor {
 }
 
 impl Visitor {
+    /// The logged-in user (the session gate already judged the cookie).
+    pub fn user(&self) -> Option<&SessionUser> {
+        self.session.user_ref()
+    }
+
     /// Where "come back here" links point (`web::redirect::come_back_to`): worked out when
     /// asked, since only a refusal or a page needs it.
     pub fn here(&self) -> String {
@@ -81,11 +84,9 @@ impl Visitor {
             conference_tz,
         );
         let real_now = state.clock.now();
-        let user = session.user();
         Ok(Visitor {
             state,
             session,
-            user,
             zone,
             conference_tz,
             real_now,
@@ -150,7 +151,7 @@ impl PageCtx {
         let state = &visitor.state;
         let zone = &visitor.zone;
         let real_now = visitor.real_now;
-        let user = visitor.user.clone();
+        let user = visitor.session.user();
         let staff = crate::auth::access::sees_staff_pages(user.as_ref(), real_now);
         let schedule_link = crate::auth::access::sees_schedule_admin(user.as_ref(), real_now);
         let users_link = crate::auth::access::sees_admin_pages(user.as_ref(), real_now);
