@@ -4,14 +4,19 @@
 # in the same run. Also the BBB calls the simulator counted during the run and the RSS of
 # `hallway serve` idle and under load.
 #
-#   benches/join.sh [SECONDS]        # default 15; NO_BUILD=1 skips the release builds
+#   benches/join.sh [SECONDS] [ROUNDS]   # default 15 s per run, 3 rounds; NO_BUILD=1 skips builds
+#
+# The machine's speed drifts by tens of percent within minutes (shared cores), so hallway and
+# the baseline are measured in alternating runs (hallway, bare, hallway, bare, …), each pair a
+# few seconds apart, and the report gives every pair's ratio and their median.
 #
 # Starts: one `hallway bbb-sim`, one `hallway serve` (SQLite in a temp dir, one hackroom on
 # the sim), the bare baseline; all on 127.0.0.1, all stopped at exit.
 source "$(dirname "$0")/http/lib.sh"
 secs=${1:-15}
+rounds=${2:-3}
 build
-echo "== warm join, $(nproc) cores, wrk -t2 -c256 -d${secs}s"
+echo "== warm join, $(nproc) cores, wrk -t2 -c256 -d${secs}s, $rounds alternating rounds"
 
 start_sim sim1
 sim=$(sim_origin "$SIM_URL")
@@ -36,11 +41,19 @@ running=$(curl -sf "$sim/sim/state" | python3 -c 'import json,sys; m=[m for m in
 sleep 1
 read -r rss_idle hwm_idle < <(rss "$hw_pid")
 
+start_bare
 sim_reset "$sim"
 ( sleep "$((secs / 2))"; rss "$hw_pid" >"$WORK/rss-load" ) &
-hw=$(METHOD=POST REQ_PATH=/rooms/hack1/join COOKIE="$COOKIE" CSRF="$CSRF" \
-  run_wrk benches/http/wrk.lua "$HW_URL" 256 "$secs")
-wait $!
+rss_job=$!
+: >"$WORK/pairs"
+for round in $(seq "$rounds"); do
+  hw=$(METHOD=POST REQ_PATH=/rooms/hack1/join COOKIE="$COOKIE" CSRF="$CSRF" \
+    run_wrk benches/http/wrk.lua "$HW_URL" 256 "$secs")
+  bare=$(METHOD=POST REQ_PATH=/join COOKIE="$COOKIE" CSRF="$CSRF" \
+    run_wrk benches/http/wrk.lua "$BARE_URL" 256 "$secs")
+  echo "$hw|$bare" >>"$WORK/pairs"
+done
+wait "$rss_job"
 calls=$(sim_calls "$sim")
 read -r rss_load _ <"$WORK/rss-load"
 read -r _ hwm_load < <(rss "$hw_pid")
@@ -49,22 +62,28 @@ read -r code location < <(post_join "$HW_URL" hack1)
 [ "$code" = 303 ] && [[ "$location" == "$sim"/bigbluebutton/api/join* ]] ||
   { echo "join after the run answered $code $location" >&2; exit 1; }
 
-start_bare
-bare=$(METHOD=POST REQ_PATH=/join COOKIE="$COOKIE" CSRF="$CSRF" \
-  run_wrk benches/http/wrk.lua "$BARE_URL" 256 "$secs")
-
-python3 - "$hw" "$bare" "$calls" "$rss_idle" "$hwm_idle" "$rss_load" "$hwm_load" <<'PY'
-import json, sys
-hw, bare, calls, rss_idle, hwm_idle, rss_load, hwm_load = sys.argv[1:]
+python3 - "$WORK/pairs" "$calls" "$rss_idle" "$hwm_idle" "$rss_load" "$hwm_load" <<'PY'
+import json, statistics, sys
+pairs_file, calls, rss_idle, hwm_idle, rss_load, hwm_load = sys.argv[1:]
 def parse(line):
     return {k: float(v) for k, v in (f.split("=") for f in line.split()[1:])}
-h, b = parse(hw), parse(bare)
 errs = lambda r: int(r["status_errors"] + r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"])
+pairs = [tuple(parse(x) for x in l.strip().split("|")) for l in open(pairs_file) if l.strip()]
+ratios = []
+for i, (h, b) in enumerate(pairs, 1):
+    ratios.append(h["rps"] / b["rps"])
+    print(f"round {i}: hallway {h['rps']:8.0f} req/s p99 {h['p99_ms']:6.2f} ms errors {errs(h)}"
+          f" | bare {b['rps']:8.0f} req/s p99 {b['p99_ms']:6.2f} ms errors {errs(b)}"
+          f" | ratio {ratios[-1]:.3f}x")
+requests = sum(h["requests"] for h, _ in pairs)
 c = json.loads(calls)
-print(f"hallway warm join : {h['rps']:8.0f} req/s  p99 {h['p99_ms']:7.2f} ms  errors {errs(h)}  ({int(h['requests'])} requests)")
-print(f"bare 303          : {b['rps']:8.0f} req/s  p99 {b['p99_ms']:7.2f} ms  errors {errs(b)}")
-print(f"ratio             : {h['rps'] / b['rps']:.3f}x req/s  p99 {h['p99_ms'] / b['p99_ms']:.1f}x")
-print(f"BBB calls on the sim during the run: total {c['total']} {json.dumps(c['calls'])}"
-      f" ({c['total'] / h['requests']:.2f} per join)")
+join_path = {k: v for k, v in c["calls"].items() if k != "getMeetings"}
+print(f"ratio (median of {len(ratios)} rounds): {statistics.median(ratios):.3f}x req/s"
+      f"  (min {min(ratios):.3f}, max {max(ratios):.3f})")
+print(f"hallway p99, worst round: {max(h['p99_ms'] for h, _ in pairs):.2f} ms;"
+      f" errors {sum(errs(h) for h, _ in pairs)} in {int(requests)} joins")
+print(f"BBB calls on the sim during the hallway runs: total {c['total']} {json.dumps(c['calls'])};"
+      f" join-path calls (all but the status poller's getMeetings): {sum(join_path.values())}"
+      f" ({sum(join_path.values()) / requests:.4f} per join)")
 print(f"hallway serve RSS : idle {rss_idle} MB (HWM {hwm_idle} MB); under load {rss_load} MB (HWM {hwm_load} MB)")
 PY

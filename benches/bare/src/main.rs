@@ -4,8 +4,11 @@
 //! and measured in the same run on the same machine, because the machines are noisy. It
 //! answers the same kinds of responses with no work behind them:
 //!
-//! - `POST /join` (any form body, read and dropped) → `303 See Other` to a BBB join URL of
-//!   realistic length (a SHA-256-signed `role` join, ~330 bytes), like hallway's warm join;
+//! - `POST /join` (any form body, read and dropped) → `303 See Other` with the bytes of
+//!   hallway's warm join answer: a SHA-256-signed `role` join URL of the same shape and length
+//!   (~680 bytes: `errorRedirectUrl` and `logoutURL` each carry the signed return link) and the
+//!   same security headers hallway sends on every response, so that the ratio measures
+//!   hallway's work and not a shorter response;
 //! - `GET /page` → `200 text/html` with a static body: the bytes of the file given with
 //!   `--page FILE` (the scripts pass the very page hallway served), else 45 KB of filler;
 //! - `GET /events` → a server-sent-event stream holding one broadcast receiver, and
@@ -16,8 +19,19 @@
 
 use actix_web::{http::header, web, App, HttpResponse, HttpServer};
 
-/// A join URL as hallway signs it for BBB 3.0 (role join, createTime, SHA-256 checksum).
-const JOIN_URL: &str = "https://bbb1.example.org/bigbluebutton/api/join?fullName=Ada+Lovelace+%28guest%29&meetingID=hallway-hack1&role=VIEWER&userID=g-5f0c3a9e2b7d4c18a6e1f09b3d2c7a54&createTime=1789383600123&redirect=true&errorRedirectUrl=https%3A%2F%2Fhallway.example.org%2Frooms%2Fhack1%2Fback%3Ft%3DeyJ1IjoiZy01ZjBjIiwiciI6ImhhY2sxIiwiZSI6MTc4OTM4NzIwMH0&checksum=6f1c0b4f3f8e2d7a9c5b1e0d4a3f2c8b7e6d5c4b3a291807f6e5d4c3b2a19080";
+/// A join URL as hallway signs it for BBB 3.0 in benches/join.sh (role join, createTime, both
+/// return links, SHA-256 checksum): the same shape and length as hallway's answer there.
+const JOIN_URL: &str = "http://127.0.0.1:33215/bigbluebutton/api/join?meetingID=hallway-hack1&fullName=Bench+Guest&role=VIEWER&userID=hw-8ddf1b562a7198e6ba5955a1&createTime=1796135312313&errorRedirectUrl=http%3A%2F%2F127.0.0.1%3A32969%2Frooms%2Fhack1%2Freturn%3Ft%3DMXxody04ZGRmMWI1NjJhNzE5OGU2YmE1OTU1YTF8aGFjazF8aGFsbHdheS1oYWNrMXwxNzk2MTM1MzEyMzEzfDB8MTc5NjEzNTkxMg.pbWTM2cQnpvSI9UoryxU3e4PqiRumMMoUpqlY8vPs2Q&logoutURL=http%3A%2F%2F127.0.0.1%3A32969%2Frooms%2Fhack1%2Freturn%3Ft%3DMXxody04ZGRmMWI1NjJhNzE5OGU2YmE1OTU1YTF8aGFjazF8aGFsbHdheS1oYWNrMXwxNzk2MTM1MzEyMzEzfDB8MTc5NjEzNTkxMg.pbWTM2cQnpvSI9UoryxU3e4PqiRumMMoUpqlY8vPs2Q&checksum=a7a25ec676640d15dd783395f6fcae72150d631a22cc83b479dde37ff613989e";
+
+/// The security headers hallway sends on every response (`app.rs`, `DefaultHeaders`).
+const SECURITY_HEADERS: [(&str, &str); 3] = [
+    (
+        "content-security-policy",
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+    ),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "same-origin"),
+];
 
 fn filler_page() -> Vec<u8> {
     let mut page = String::from(
@@ -89,9 +103,12 @@ async fn main() -> std::io::Result<()> {
             .route(
                 "/join",
                 web::post().to(|_body: web::Bytes| async {
-                    HttpResponse::SeeOther()
-                        .insert_header((header::LOCATION, JOIN_URL))
-                        .finish()
+                    let mut res = HttpResponse::SeeOther();
+                    res.insert_header((header::LOCATION, JOIN_URL));
+                    for h in SECURITY_HEADERS {
+                        res.insert_header(h);
+                    }
+                    res.finish()
                 }),
             )
             .route(

@@ -175,12 +175,27 @@ pub fn push_signed_query(
     secret: &str,
 ) {
     let start = out.len();
-    {
-        let mut ser = url::form_urlencoded::Serializer::for_suffix(&mut *out, start);
-        for (k, v) in params {
-            ser.append_pair(k, v);
+    // form_urlencoded's encoding, pair by pair as its `Serializer` writes them; a value equal
+    // to the one before it (a join's errorRedirectUrl and logoutURL are one link) is copied
+    // from where it was encoded instead of being encoded again.
+    let mut previous: Option<(&str, std::ops::Range<usize>)> = None;
+    for (i, (k, v)) in params.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
         }
-        ser.finish();
+        out.extend(url::form_urlencoded::byte_serialize(k.as_bytes()));
+        out.push('=');
+        match &previous {
+            Some((p, range)) if p == v => {
+                let range = range.clone();
+                out.extend_from_within(range);
+            }
+            _ => {
+                let at = out.len();
+                out.extend(url::form_urlencoded::byte_serialize(v.as_bytes()));
+                previous = Some((v, at..out.len()));
+            }
+        }
     }
     // The digest reads the query where it was written: the bytes signed are the bytes sent.
     let mut buf = [0u8; 128];
@@ -336,5 +351,26 @@ mod tests {
         assert_eq!(ChecksumAlgorithm::from_hex_len(41), None);
         let json = serde_json::to_string(&ChecksumAlgorithm::Sha384).expect("json");
         assert_eq!(json, "\"sha384\"");
+    }
+
+    #[test]
+    fn a_signed_query_is_the_serializers_query_signed_also_with_repeated_values() {
+        let link = "https://hallway.example.org/rooms/r1/return?t=a.b-c_d";
+        let cases: [&[(&str, &str)]; 4] = [
+            &[("errorRedirectUrl", link), ("logoutURL", link)],
+            &[("a", ""), ("b", ""), ("c d", "Jörg Rödel & C++ 100%")],
+            &[("x", link), ("y", "other"), ("z", link), ("z", link)],
+            &[("k", "v")],
+        ];
+        for params in cases {
+            for alg in ChecksumAlgorithm::ALL {
+                let query = build_query(params);
+                let expected = format!(
+                    "{query}&checksum={}",
+                    checksum(alg, "join", &query, "secret")
+                );
+                assert_eq!(signed_query(alg, "join", params, "secret"), expected);
+            }
+        }
     }
 }
