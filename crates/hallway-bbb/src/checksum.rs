@@ -177,26 +177,33 @@ pub fn push_signed_query(
     let start = out.len();
     // form_urlencoded's encoding, pair by pair as its `Serializer` writes them; a value equal
     // to the one before it (a join's errorRedirectUrl and logoutURL are one link) is copied
-    // from where it was encoded instead of being encoded again.
+    // from where it was encoded instead of being encoded again. The encoding is ASCII, so
+    // the bytes are a string again afterwards.
+    let mut buf = std::mem::take(out).into_bytes();
     let mut previous: Option<(&str, std::ops::Range<usize>)> = None;
     for (i, (k, v)) in params.iter().enumerate() {
         if i > 0 {
-            out.push('&');
+            buf.push(b'&');
         }
-        out.extend(url::form_urlencoded::byte_serialize(k.as_bytes()));
-        out.push('=');
+        for chunk in url::form_urlencoded::byte_serialize(k.as_bytes()) {
+            buf.extend_from_slice(chunk.as_bytes());
+        }
+        buf.push(b'=');
         match &previous {
             Some((p, range)) if p == v => {
                 let range = range.clone();
-                out.extend_from_within(range);
+                buf.extend_from_within(range);
             }
             _ => {
-                let at = out.len();
-                out.extend(url::form_urlencoded::byte_serialize(v.as_bytes()));
-                previous = Some((v, at..out.len()));
+                let at = buf.len();
+                for chunk in url::form_urlencoded::byte_serialize(v.as_bytes()) {
+                    buf.extend_from_slice(chunk.as_bytes());
+                }
+                previous = Some((v, at..buf.len()));
             }
         }
     }
+    *out = String::from_utf8(buf).expect("a URL prefix and form-urlencoded ASCII");
     // The digest reads the query where it was written: the bytes signed are the bytes sent.
     let mut buf = [0u8; 128];
     let sum = alg.write_hex_digest(
