@@ -131,6 +131,19 @@ impl TypedSession {
 
     /// Replaces the agenda stars kept in the cookie.
     pub fn set_stars(&self, stars: &[i64]) -> Result<(), AppError> {
+        // No stars, no entry: every request decrypts and parses the cookie.
+        if stars.is_empty() {
+            if self
+                .session
+                .get::<Vec<i64>>(STARS_KEY)
+                .ok()
+                .flatten()
+                .is_some()
+            {
+                self.session.remove(STARS_KEY);
+            }
+            return Ok(());
+        }
         self.session
             .insert(STARS_KEY, stars)
             .map_err(|e| AppError::Internal(anyhow::anyhow!("storing the stars: {e}")))
