@@ -20,7 +20,8 @@ use crate::auth::user::{SessionUser, UserRole};
 use crate::config::AuthSettings;
 use crate::db::Db;
 
-/// What the cookie holds about a login.
+/// What the cookie holds about a login. Every request decrypts and parses it, so the two
+/// instants go by one-letter names (the long names of older cookies are still read).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SessionRecord {
     /// The session id (random); the database keeps its SHA-256.
@@ -28,8 +29,10 @@ pub struct SessionRecord {
     /// Who.
     pub user: SessionUser,
     /// Login instant (Unix seconds).
+    #[serde(rename = "c", alias = "created_at")]
     pub created_at: i64,
     /// Last use, refreshed at most once a minute (Unix seconds).
+    #[serde(rename = "l", alias = "last_seen")]
     pub last_seen: i64,
 }
 
@@ -170,6 +173,26 @@ mod tests {
             created_at: created.timestamp(),
             last_seen: created.timestamp(),
         }
+    }
+
+    #[test]
+    fn a_cookie_record_is_written_short_and_older_long_ones_still_read() {
+        let r = rec(
+            UserRole::Guest,
+            Utc.with_ymd_and_hms(2026, 9, 15, 9, 0, 0).unwrap(),
+        );
+        let json = serde_json::to_string(&r).unwrap();
+        assert_eq!(
+            json,
+            r#"{"sid":"sid-1","user":{"id":"u","name":"U","role":"guest"},"c":1789462800,"l":1789462800}"#
+        );
+        let old = r#"{"sid":"sid-1","user":{"id":"u","name":"U","role":"guest","email":null,"tracks":[],"speaker_of":[]},"created_at":1789462800,"last_seen":1789462801}"#;
+        let back: SessionRecord = serde_json::from_str(old).unwrap();
+        assert_eq!(
+            (back.created_at, back.last_seen),
+            (1_789_462_800, 1_789_462_801)
+        );
+        assert_eq!(back.user, r.user);
     }
 
     #[test]

@@ -107,11 +107,12 @@ page_guard!(
     Action::ManageUsers
 );
 
-/// The token every form carries (borrowed from the body when it needs no decoding).
-#[derive(Deserialize)]
-struct CsrfField<'a> {
-    #[serde(borrow)]
-    csrf: std::borrow::Cow<'a, str>,
+/// The token every form carries: the first `csrf` field of the body (the forms put it first,
+/// so the scan stops there; borrowed from the body when it needs no decoding).
+fn csrf_field(body: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
+    form_urlencoded::parse(body)
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v)
 }
 
 /// A form post whose CSRF token matched: the request context `C` (a [`PageCtx`], or for a
@@ -141,8 +142,8 @@ where
             let body = body
                 .await
                 .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?;
-            let token = serde_urlencoded::from_bytes::<CsrfField<'_>>(&body).ok();
-            csrf_check(ctx.as_ref(), token.as_ref().map(|t| t.csrf.as_ref()))?;
+            let token = csrf_field(&body);
+            csrf_check(ctx.as_ref(), token.as_deref())?;
             let form = serde_urlencoded::from_bytes(&body)
                 .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}")))?;
             Ok(Posted { ctx, form })
