@@ -19,7 +19,9 @@ use actix_web::{web, FromRequest, HttpRequest};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use rand::RngCore;
+use std::collections::HashMap;
 use std::future::{ready, Ready};
+use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 use crate::auth::gate::{SessionRecord, Verdict};
@@ -36,7 +38,37 @@ const NEW_FEED_KEY: &str = "agenda_new_feed";
 /// Typed access to the session cookie, already checked against the session gate.
 pub struct TypedSession {
     session: Session,
-    record: Option<SessionRecord>,
+    record: Option<Arc<SessionRecord>>,
+}
+
+/// Session records already parsed on this worker thread, by the cookie's JSON of them: every
+/// request of a logged-in visitor carries the same record (the `last_seen` refresh changes
+/// it once a minute), and parsing its doubly-escaped JSON is a good part of reading the
+/// cookie. The JSON comes out of the authenticated decryption of the cookie, so a record is
+/// found only by the very bytes it was parsed from. Bounded: emptied when full.
+const PARSED_RECORDS_MAX: usize = 4096;
+
+thread_local! {
+    static PARSED_RECORDS: std::cell::RefCell<HashMap<Box<str>, Arc<SessionRecord>>> =
+        std::cell::RefCell::new(HashMap::new());
+}
+
+/// The record in the session's `auth` entry, parsed once per worker.
+fn parsed_record(session: &Session) -> Option<Arc<SessionRecord>> {
+    let entries = session.entries();
+    let raw = entries.get(AUTH_KEY)?;
+    if let Some(hit) = PARSED_RECORDS.with(|c| c.borrow().get(raw.as_str()).cloned()) {
+        return Some(hit);
+    }
+    let record = Arc::new(serde_json::from_str::<SessionRecord>(raw).ok()?);
+    PARSED_RECORDS.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= PARSED_RECORDS_MAX {
+            c.clear();
+        }
+        c.insert(raw.as_str().into(), record.clone());
+    });
+    Some(record)
 }
 
 fn random_token(bytes: usize) -> String {
@@ -49,13 +81,13 @@ impl TypedSession {
     /// Reads the cookie's session and judges it at `now`: an ended session (revoked, expired,
     /// a guest after guest mode went off) is removed from the cookie and counts as logged out.
     pub fn judge(session: Session, state: Option<&AppState>, now: DateTime<Utc>) -> Self {
-        let record = session.get::<SessionRecord>(AUTH_KEY).ok().flatten();
+        let record = parsed_record(&session);
         let record = match (record, state) {
             (Some(mut rec), Some(state)) => match state.sessions.check(&rec, now) {
                 Verdict::Valid => Some(rec),
                 Verdict::Touch => {
-                    rec.last_seen = now.timestamp();
-                    let _ = session.insert(AUTH_KEY, &rec);
+                    Arc::make_mut(&mut rec).last_seen = now.timestamp();
+                    let _ = session.insert(AUTH_KEY, &*rec);
                     Some(rec)
                 }
                 Verdict::Ended => {
