@@ -20,8 +20,8 @@ use crate::auth::user::{SessionUser, UserRole};
 use crate::config::AuthSettings;
 use crate::db::Db;
 
-/// What the cookie holds about a login. Every request decrypts and parses it, so the two
-/// instants go by one-letter names (the long names of older cookies are still read).
+/// What the cookie holds about a login. Its field names stay as they are: during a rolling
+/// upgrade an instance of the previous version must still read the cookies of the new one.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SessionRecord {
     /// The session id (random); the database keeps its SHA-256.
@@ -29,10 +29,8 @@ pub struct SessionRecord {
     /// Who.
     pub user: SessionUser,
     /// Login instant (Unix seconds).
-    #[serde(rename = "c", alias = "created_at")]
     pub created_at: i64,
     /// Last use, refreshed at most once a minute (Unix seconds).
-    #[serde(rename = "l", alias = "last_seen")]
     pub last_seen: i64,
 }
 
@@ -176,7 +174,7 @@ mod tests {
     }
 
     #[test]
-    fn a_cookie_record_is_written_short_and_older_long_ones_still_read() {
+    fn a_cookie_record_leaves_empty_fields_out_and_older_full_ones_still_read() {
         let r = rec(
             UserRole::Guest,
             Utc.with_ymd_and_hms(2026, 9, 15, 9, 0, 0).unwrap(),
@@ -184,7 +182,7 @@ mod tests {
         let json = serde_json::to_string(&r).unwrap();
         assert_eq!(
             json,
-            r#"{"sid":"sid-1","user":{"id":"u","name":"U","role":"guest"},"c":1789462800,"l":1789462800}"#
+            r#"{"sid":"sid-1","user":{"id":"u","name":"U","role":"guest"},"created_at":1789462800,"last_seen":1789462800}"#
         );
         let old = r#"{"sid":"sid-1","user":{"id":"u","name":"U","role":"guest","email":null,"tracks":[],"speaker_of":[]},"created_at":1789462800,"last_seen":1789462801}"#;
         let back: SessionRecord = serde_json::from_str(old).unwrap();
