@@ -61,13 +61,8 @@ pub fn refusal(denied: Denied, next: &str, tz: chrono_tz::Tz) -> AppError {
 
 /// Asks access for `action` on behalf of the request's user; the refusal as the visitor sees it.
 pub fn check(ctx: &Visitor, action: Action<'_>) -> Result<Allowed, AppError> {
-    access::decide(
-        ctx.user(),
-        action,
-        ctx.state.join_window,
-        ctx.state.clock.now(),
-    )
-    .map_err(|d| refusal(d, &ctx.here(), ctx.zone.tz))
+    access::decide(ctx.user(), action, ctx.state.join_window, ctx.real_now)
+        .map_err(|d| refusal(d, &ctx.here(), ctx.zone.tz))
 }
 
 macro_rules! page_guard {
@@ -232,7 +227,7 @@ pub fn join_decision(
     session: Option<i64>,
 ) -> Result<(Role, MeetingTarget), AppError> {
     let state = &ctx.state;
-    let now = state.clock.now();
+    let now = ctx.real_now;
     let index = state.schedule.get();
     let mut sessions = index.in_room_between(room.slug.as_str(), now, now + LOOK_AHEAD);
     if let Some(id) = session {

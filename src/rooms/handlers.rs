@@ -127,7 +127,7 @@ pub async fn enter(
         &record.meeting_id,
         record.create_time,
         retried,
-        state.clock.now() + RETURN_LINK_LIFETIME,
+        ctx.real_now + RETURN_LINK_LIFETIME,
     );
     // The ticket is base64url and '.', which a query carries as it is.
     let mut back =

@@ -98,13 +98,16 @@ impl MeetingRecord {
     }
 }
 
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// The cache.
 #[derive(Debug, Default)]
 pub struct Registry {
-    /// Shared records: a join reads one without copying its strings.
-    records: RwLock<HashMap<String, Arc<MeetingRecord>>>,
+    /// Shared records: a join reads one without copying its strings. (Keys are hallway's own
+    /// meeting IDs, so a fast hasher is safe; every join looks one up.)
+    records: RwLock<FastMap<String, Arc<MeetingRecord>>>,
     /// Joins sent per meeting since the snapshot that started at the given instant.
-    sent: Mutex<HashMap<String, (DateTime<Utc>, u32)>>,
+    sent: Mutex<FastMap<String, (DateTime<Utc>, u32)>>,
 }
 
 impl Registry {
