@@ -985,7 +985,20 @@ impl Settings {
 
     /// An absolute link below the public URL, e.g. `public_link("/login")`.
     pub fn public_link(&self, path: &str) -> String {
-        format!("{}{}", self.public_url.as_str().trim_end_matches('/'), path)
+        self.public_link_of(&[path])
+    }
+
+    /// [`Settings::public_link`] of the path made of `parts`, written into one buffer (the
+    /// join path makes one per join).
+    pub fn public_link_of(&self, parts: &[&str]) -> String {
+        let base = self.public_url.as_str().trim_end_matches('/');
+        let mut link =
+            String::with_capacity(base.len() + parts.iter().map(|p| p.len()).sum::<usize>());
+        link.push_str(base);
+        for p in parts {
+            link.push_str(p);
+        }
+        link
     }
 }
 

@@ -130,13 +130,10 @@ pub async fn enter(
         ctx.real_now + RETURN_LINK_LIFETIME,
     );
     // The ticket is base64url and '.', which a query carries as it is.
-    let mut back =
-        String::with_capacity(state.settings.public_url.as_str().len() + 24 + ticket.len());
-    back.push_str(state.settings.public_url.as_str().trim_end_matches('/'));
-    back.push_str("/rooms/");
-    back.push_str(room.slug.as_str());
-    back.push_str("/return?t=");
-    back.push_str(&ticket);
+    let back =
+        state
+            .settings
+            .public_link_of(&["/rooms/", room.slug.as_str(), "/return?t=", &ticket]);
     // Only a password-style join (before 2.4, or a version still to detect) needs a
     // password; a role join does not carry one.
     let password = (settings.version.map(|v| v.join_style()) != Some(JoinStyle::Role))
