@@ -11,9 +11,7 @@
 //! `shown_now` is what the page shows as "now": an admin's preview time (kept in their
 //! session by `web::preview`) or the real now.
 
-use std::future::Future;
 use std::ops::Deref;
-use std::pin::Pin;
 
 use actix_session::SessionExt;
 use actix_web::dev::Payload;
@@ -146,8 +144,9 @@ impl PageCtx {
         time::Writer::new(self.zone.tz, page_time)
     }
 
-    /// The page context of `visitor` asking for `req`.
-    fn of(req: &HttpRequest, visitor: Visitor) -> Self {
+    /// The page context of `visitor` (and the request it asks with).
+    fn of(visitor: Visitor) -> Self {
+        let req = &visitor.req;
         let state = &visitor.state;
         let zone = &visitor.zone;
         let real_now = visitor.real_now;
@@ -213,12 +212,14 @@ impl PageCtx {
 
 impl FromRequest for PageCtx {
     type Error = AppError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+    type Future = std::future::Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let visitor = Visitor::from_request(req, payload).into_inner();
-        let ctx = visitor.map(|v| PageCtx::of(req, v));
-        Box::pin(std::future::ready(ctx))
+        std::future::ready(
+            Visitor::from_request(req, payload)
+                .into_inner()
+                .map(PageCtx::of),
+        )
     }
 }
 
