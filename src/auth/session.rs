@@ -165,13 +165,7 @@ impl TypedSession {
     pub fn set_stars(&self, stars: &[i64]) -> Result<(), AppError> {
         // No stars, no entry: every request decrypts and parses the cookie.
         if stars.is_empty() {
-            if self
-                .session
-                .get::<Vec<i64>>(STARS_KEY)
-                .ok()
-                .flatten()
-                .is_some()
-            {
+            if self.session.entries().contains_key(STARS_KEY) {
                 self.session.remove(STARS_KEY);
             }
             return Ok(());
