@@ -337,12 +337,7 @@ async fn a_join_link_joins_its_session_as_viewer_only_inside_its_window_and_no_o
     import_people(&app, PEOPLE);
     let now = app.clock.now();
     let index = app.state.schedule.get();
-    let running = index
-        .in_room_between("refereed", now, now + Duration::seconds(1))
-        .into_iter()
-        .next()
-        .cloned()
-        .expect("a session runs in refereed");
+    let running = app.session_running_in("refereed");
     let later = index
         .in_room_between(
             "refereed",

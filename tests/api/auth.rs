@@ -212,14 +212,7 @@ async fn the_registration_list_imports_all_or_nothing_with_line_numbers_and_upda
 async fn speakers_and_track_moderators_are_moderators_in_their_running_session_only() {
     let app = spawn_app().await;
     app.import_sample_running_now().await;
-    let now = app.clock.now();
-    let index = app.state.schedule.get();
-    let running = index
-        .in_room_between("refereed", now, now + chrono::Duration::seconds(1))
-        .into_iter()
-        .next()
-        .cloned()
-        .expect("a session runs in refereed now");
+    let running = app.session_running_in("refereed");
     let speaker = running.persons.first().expect("it has a speaker").clone();
     let track = running.track.clone().expect("it has a track");
     let csv = format!(

@@ -534,14 +534,8 @@ async fn world() -> World {
     )
     .await;
     app.import_sample_running_now().await;
-    let now = app.clock.now();
+    let running = app.session_running_in("refereed");
     let index = app.state.schedule.get();
-    let running = index
-        .in_room_between("refereed", now, now + chrono::Duration::seconds(1))
-        .into_iter()
-        .next()
-        .cloned()
-        .expect("a session runs in refereed now");
     let speaker = running.persons.first().expect("it has a speaker").clone();
     let track = running.track.clone().expect("it has a track");
     // A session room with nothing in its join window now: one the schedule does not use.

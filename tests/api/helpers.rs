@@ -198,6 +198,20 @@ impl TestApp {
         self.refresh().await;
     }
 
+    /// The session running in `room` at the app's now (the sample shifted by
+    /// [`TestApp::import_sample_running_now`] has one in `refereed`).
+    pub fn session_running_in(&self, room: &str) -> hallway::schedule::stored::StoredSession {
+        let now = self.clock.now();
+        self.state
+            .schedule
+            .get()
+            .in_room_between(room, now, now + Duration::seconds(1))
+            .into_iter()
+            .next()
+            .cloned()
+            .unwrap_or_else(|| panic!("a session runs in {room} now"))
+    }
+
     /// GET a path, returning status and body.
     pub async fn get(&self, path: &str) -> (reqwest::StatusCode, String) {
         let r = self

@@ -122,16 +122,7 @@ async fn portal_with_provider_on(db_url: Option<String>) -> Option<(TestApp, Pro
     let app = spawn_app_with(db_url, |raw| raw.oidc = oidc_config(&issuer, &track)).await;
     app.import_sample_running_now().await;
     provider.serve(&app.address).await;
-    let now = app.clock.now();
-    let running = app
-        .state
-        .schedule
-        .get()
-        .in_room_between("refereed", now, now + chrono::Duration::seconds(1))
-        .into_iter()
-        .next()
-        .cloned()
-        .expect("a session runs in refereed now");
+    let running = app.session_running_in("refereed");
     assert_eq!(
         running.track.as_deref(),
         Some(track.as_str()),
