@@ -41,6 +41,18 @@ impl RouteInfo {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MatchedRoute(pub &'static str);
 
+/// The guard of a route's methods. actix's `guard::Method` also records, on every request it
+/// looks at, the method it wanted (a `Vec` in the request's extensions, for the `Allow` header
+/// of a 405), for each resource the router tries; hallway answers another method with the
+/// default 404, so this guard only compares.
+struct MethodIs(Vec<Method>);
+
+impl guard::Guard for MethodIs {
+    fn check(&self, ctx: &guard::GuardContext<'_>) -> bool {
+        self.0.contains(&ctx.head().method)
+    }
+}
+
 /// The pattern under which the default service (every unmatched request: 404) is listed.
 pub const DEFAULT_PATTERN: &str = "(anything else)";
 
@@ -139,16 +151,14 @@ impl<'a> Routes<'a> {
         F::Output: Responder + 'static,
     {
         if let Some(cfg) = self.cfg.as_deref_mut() {
-            let method =
-                |m: &str| guard::Method(Method::from_bytes(m.as_bytes()).expect("a method"));
-            let mut any = guard::Any(method(methods[0]));
-            for m in &methods[1..] {
-                any = any.or(method(m));
-            }
+            let methods = methods
+                .iter()
+                .map(|m| Method::from_bytes(m.as_bytes()).expect("a method"))
+                .collect();
             cfg.service(
                 Resource::new(pattern)
                     .app_data(MatchedRoute(pattern))
-                    .guard(any)
+                    .guard(MethodIs(methods))
                     .to(f),
             );
         }
