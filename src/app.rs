@@ -13,7 +13,6 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_session::config::PersistentSession;
-use actix_session::storage::CookieSessionStore;
 use actix_session::SessionMiddleware;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
@@ -250,13 +249,16 @@ impl Application {
                 // Inside the session middleware: error pages get the visitor's full layout.
                 .wrap(from_fn(crate::web::error_layout::full_layout))
                 .wrap(
-                    SessionMiddleware::builder(CookieSessionStore::default(), key.clone())
-                        .cookie_name("hallway_session".into())
-                        .cookie_secure(secure)
-                        .cookie_same_site(SameSite::Lax)
-                        .cookie_http_only(true)
-                        .session_lifecycle(PersistentSession::default().session_ttl(cookie_ttl))
-                        .build(),
+                    SessionMiddleware::builder(
+                        crate::auth::session::CookieStore::default(),
+                        key.clone(),
+                    )
+                    .cookie_name("hallway_session".into())
+                    .cookie_secure(secure)
+                    .cookie_same_site(SameSite::Lax)
+                    .cookie_http_only(true)
+                    .session_lifecycle(PersistentSession::default().session_ttl(cookie_ttl))
+                    .build(),
                 )
                 .wrap(
                     DefaultHeaders::new()
