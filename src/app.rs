@@ -16,7 +16,7 @@ use actix_session::config::PersistentSession;
 use actix_session::SessionMiddleware;
 use actix_web::cookie::{Key, SameSite};
 use actix_web::dev::Server;
-use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
+use actix_web::middleware::{from_fn, Compress};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use secrecy::ExposeSecret;
@@ -260,21 +260,10 @@ impl Application {
                     .session_lifecycle(PersistentSession::default().session_ttl(cookie_ttl))
                     .build(),
                 )
-                .wrap(
-                    DefaultHeaders::new()
-                        .add((
-                            "Content-Security-Policy",
-                            "default-src 'self'; style-src 'self' 'unsafe-inline'; \
-                             img-src 'self' data:; object-src 'none'; base-uri 'none'; \
-                             frame-ancestors 'none'",
-                        ))
-                        .add(("X-Content-Type-Options", "nosniff"))
-                        .add(("Referrer-Policy", "same-origin")),
-                )
                 // gzip or brotli as the client asks; empty bodies (303 redirects, 304) and images
                 // other than SVG are left as they are.
                 .wrap(Compress::default())
-                // Outermost: request span, metrics, pages' default Cache-Control.
+                // Outermost: request span, metrics, security headers, pages' default Cache-Control.
                 .wrap(from_fn(crate::web::outer))
                 .app_data(state.clone())
                 .app_data(page_cache.clone())

@@ -194,13 +194,21 @@ async fn pages_carry_security_headers() {
         .send()
         .await
         .unwrap();
-    let h = r.headers();
-    assert!(h["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .contains("frame-ancestors 'none'"));
-    assert_eq!(h["x-content-type-options"], "nosniff");
-    assert_eq!(h["referrer-policy"], "same-origin");
+    let missing = app
+        .client
+        .get(format!("{}/no-such-page", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    for h in [r.headers(), missing.headers()] {
+        assert!(h["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'"));
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["referrer-policy"], "same-origin");
+    }
 }
 
 #[tokio::test]
