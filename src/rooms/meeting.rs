@@ -61,7 +61,7 @@ pub struct MeetingTarget {
 
 /// The meetingID of `room`'s own meeting (`{prefix}-{slug}`).
 pub fn room_meeting_id(prefix: &str, room: &Room) -> String {
-    format!("{prefix}-{}", room.slug)
+    [prefix, "-", room.slug.as_str()].concat()
 }
 
 /// The meetingID of the meeting for session `key` in `room`: `{prefix}-{slug}-{hash}`, the

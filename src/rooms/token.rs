@@ -107,13 +107,16 @@ impl ReturnTicket {
         retried: bool,
         expires: DateTime<Utc>,
     ) -> String {
-        use std::fmt::Write;
+        let mut digits = itoa::Buffer::new();
         let mut payload = String::with_capacity(user_id.len() + room.len() + meeting_id.len() + 48);
-        let _ = write!(payload, "1|{user_id}|{room}|{meeting_id}|");
-        if let Some(t) = create_time {
-            let _ = write!(payload, "{t}");
+        for part in ["1|", user_id, "|", room, "|", meeting_id, "|"] {
+            payload.push_str(part);
         }
-        let _ = write!(payload, "|{}|{}", u8::from(retried), expires.timestamp());
+        if let Some(t) = create_time {
+            payload.push_str(digits.format(t));
+        }
+        payload.push_str(if retried { "|1|" } else { "|0|" });
+        payload.push_str(digits.format(expires.timestamp()));
         let tag = key.mac(payload.as_bytes()).finalize().into_bytes();
         let mut token = String::with_capacity(payload.len() * 4 / 3 + 48);
         URL_SAFE_NO_PAD.encode_string(&payload, &mut token);
