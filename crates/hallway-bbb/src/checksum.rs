@@ -165,6 +165,40 @@ pub(crate) fn query_capacity(alg: ChecksumAlgorithm, params: &[(&str, &str)]) ->
     pairs + "checksum=".len() + alg.hex_len()
 }
 
+/// The bytes `application/x-www-form-urlencoded` leaves as they are: ASCII letters and
+/// digits and `*-._` (space becomes `+`, everything else `%XX`), as in `form_urlencoded`.
+const FORM_UNRESERVED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] =
+            matches!(b as u8, b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_');
+        b += 1;
+    }
+    t
+};
+
+/// Appends `bytes` form-urlencoded exactly as `form_urlencoded::byte_serialize` writes them
+/// (the unit tests compare every byte value), copying runs of unreserved bytes whole: the
+/// join URL's return links are long and mostly unreserved.
+fn push_form_encoded(buf: &mut Vec<u8>, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if FORM_UNRESERVED[usize::from(b)] {
+            continue;
+        }
+        buf.extend_from_slice(&bytes[run..i]);
+        if b == b' ' {
+            buf.push(b'+');
+        } else {
+            buf.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+        }
+        run = i + 1;
+    }
+    buf.extend_from_slice(&bytes[run..]);
+}
+
 /// [`signed_query`], appended to `out` (which may already hold the URL up to its `?`): the
 /// query is encoded in place and the checksum covers exactly the appended bytes.
 pub fn push_signed_query(
@@ -175,7 +209,8 @@ pub fn push_signed_query(
     secret: &str,
 ) {
     let start = out.len();
-    // form_urlencoded's encoding, pair by pair as its `Serializer` writes them; a value equal
+    // form_urlencoded's encoding (`push_form_encoded`), pair by pair as its `Serializer`
+    // writes them; a value equal
     // to the one before it (a join's errorRedirectUrl and logoutURL are one link) is copied
     // from where it was encoded instead of being encoded again. The encoding is ASCII, so
     // the bytes are a string again afterwards.
@@ -185,9 +220,7 @@ pub fn push_signed_query(
         if i > 0 {
             buf.push(b'&');
         }
-        for chunk in url::form_urlencoded::byte_serialize(k.as_bytes()) {
-            buf.extend_from_slice(chunk.as_bytes());
-        }
+        push_form_encoded(&mut buf, k.as_bytes());
         buf.push(b'=');
         match &previous {
             Some((p, range)) if p == v => {
@@ -196,9 +229,7 @@ pub fn push_signed_query(
             }
             _ => {
                 let at = buf.len();
-                for chunk in url::form_urlencoded::byte_serialize(v.as_bytes()) {
-                    buf.extend_from_slice(chunk.as_bytes());
-                }
+                push_form_encoded(&mut buf, v.as_bytes());
                 previous = Some((v, at..buf.len()));
             }
         }
@@ -250,6 +281,37 @@ mod tests {
             eprintln!("skipping: fixture directory {} missing", dir.display());
             None
         }
+    }
+
+    /// The join URL's own encoder writes what `form_urlencoded` writes, for every byte value
+    /// alone, in runs and mixed with unreserved text.
+    #[test]
+    fn form_encoding_matches_form_urlencoded_for_every_byte() {
+        let reference = |b: &[u8]| url::form_urlencoded::byte_serialize(b).collect::<String>();
+        let mut all = Vec::new();
+        for b in 0..=255u8 {
+            let alone = [b];
+            let mixed = [b'a', b, b, b'-', b'Z', b];
+            for input in [&alone[..], &mixed[..]] {
+                let mut out = Vec::new();
+                push_form_encoded(&mut out, input);
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    reference(input),
+                    "byte {b}"
+                );
+            }
+            all.push(b);
+        }
+        let mut out = b"prefix=".to_vec();
+        push_form_encoded(&mut out, &all);
+        assert_eq!(
+            out,
+            [b"prefix=".as_slice(), reference(&all).as_bytes()].concat()
+        );
+        let mut out = Vec::new();
+        push_form_encoded(&mut out, b"");
+        assert!(out.is_empty());
     }
 
     /// Every vector of checksum-vectors.json. The one marked "negative
