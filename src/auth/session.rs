@@ -48,9 +48,13 @@ pub struct TypedSession {
 /// found only by the very bytes it was parsed from. Bounded: emptied when full.
 const PARSED_RECORDS_MAX: usize = 4096;
 
+/// The per-worker caches of parsed cookies, by the cookie's plaintext (a few hundred bytes):
+/// hashed with foldhash, randomly seeded per process, instead of SipHash.
+type PlaintextMap<V> = HashMap<Box<str>, V, foldhash::fast::RandomState>;
+
 thread_local! {
-    static PARSED_RECORDS: std::cell::RefCell<HashMap<Box<str>, Arc<SessionRecord>>> =
-        std::cell::RefCell::new(HashMap::new());
+    static PARSED_RECORDS: std::cell::RefCell<PlaintextMap<Arc<SessionRecord>>> =
+        std::cell::RefCell::new(PlaintextMap::default());
 }
 
 /// The record in the session's `auth` entry, parsed once per worker.
@@ -88,8 +92,8 @@ type SessionState = HashMap<String, String>;
 const PARSED_STATES_MAX: usize = 4096;
 
 thread_local! {
-    static PARSED_STATES: std::cell::RefCell<HashMap<Box<str>, SessionState>> =
-        std::cell::RefCell::new(HashMap::new());
+    static PARSED_STATES: std::cell::RefCell<PlaintextMap<SessionState>> =
+        std::cell::RefCell::new(PlaintextMap::default());
 }
 
 impl actix_session::storage::SessionStore for CookieStore {
