@@ -95,6 +95,10 @@ pub struct Metrics {
     poll_duration: Histogram,
     http_requests: Family<HttpLabels, Counter>,
     http_latency: HistogramFamily<RouteLabel>,
+    /// The three series a redirected join counts into, looked up in their families once: the
+    /// join is the request that comes in storms, and each family lookup hashes its labels
+    /// under a lock. Clones share the families' own series.
+    join_redirected: std::sync::OnceLock<(Counter, Histogram, Counter)>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -128,6 +132,7 @@ impl Metrics {
             poll_duration: Histogram::new(exponential_buckets(0.05, 2.0, 10)),
             http_requests: Family::default(),
             http_latency: Family::new_with_constructor(latency_histogram),
+            join_redirected: std::sync::OnceLock::new(),
             registry: Registry::default(),
         };
         registry.register(
@@ -255,6 +260,31 @@ impl Metrics {
     }
 
     fn observe_http(&self, method: &'static str, route: &'static str, status: u16, took: Duration) {
+        if route == JOIN_ROUTE && method == "POST" && status == 303 {
+            let (requests, latency, joins) = self.join_redirected.get_or_init(|| {
+                (
+                    self.http_requests
+                        .get_or_create(&HttpLabels {
+                            method,
+                            route,
+                            status,
+                        })
+                        .clone(),
+                    self.http_latency
+                        .get_or_create(&RouteLabel { route })
+                        .clone(),
+                    self.joins
+                        .get_or_create(&OutcomeLabel {
+                            outcome: "redirected",
+                        })
+                        .clone(),
+                )
+            });
+            requests.inc();
+            latency.observe(took.as_secs_f64());
+            joins.inc();
+            return;
+        }
         self.http_requests
             .get_or_create(&HttpLabels {
                 method,
@@ -265,7 +295,7 @@ impl Metrics {
         self.http_latency
             .get_or_create(&RouteLabel { route })
             .observe(took.as_secs_f64());
-        if route == "/rooms/{slug}/join" && method == "POST" {
+        if route == JOIN_ROUTE && method == "POST" {
             let outcome = match status {
                 300..=399 => "redirected",
                 400..=499 => "refused",
@@ -275,6 +305,9 @@ impl Metrics {
         }
     }
 }
+
+/// The join's route pattern, as `rooms::handlers` registers it.
+const JOIN_ROUTE: &str = "/rooms/{slug}/join";
 
 /// The method as a label: the standard ones by name, anything else as `other`.
 fn method_label(m: &actix_web::http::Method) -> &'static str {

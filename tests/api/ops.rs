@@ -699,3 +699,32 @@ async fn moving_a_room_off_a_bbb_27_server_says_the_move_could_not_be_announced(
     assert_eq!(lifecycle::retire_moved_once(&app.state).await.unwrap(), 1);
     assert_eq!(app.sims[1].calls("end"), 1);
 }
+
+#[tokio::test]
+async fn every_join_is_counted_by_outcome_route_and_latency() {
+    let app = spawn_app().await;
+    let ada = guest(&app, "Ada").await;
+    for _ in 0..3 {
+        join(&app, &ada, "hack1").await;
+    }
+    let refused = client()
+        .post(format!("{}/rooms/hack1/join", app.address))
+        .form(&[("csrf", "none")])
+        .send()
+        .await
+        .unwrap();
+    let metrics = get(&staff(&app).await, &format!("{}/metrics", app.address)).await;
+
+    assert!(refused.status().is_client_error(), "{}", refused.status());
+    for line in [
+        "hallway_joins_total{outcome=\"redirected\"} 3",
+        "hallway_http_requests_total{method=\"POST\",route=\"/rooms/{slug}/join\",status=\"303\"} 3",
+        "hallway_http_request_duration_seconds_count{route=\"/rooms/{slug}/join\"} 4",
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
+    assert!(
+        metrics.contains("hallway_joins_total{outcome=\"refused\"} 1"),
+        "{metrics}"
+    );
+}
