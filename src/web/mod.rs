@@ -12,6 +12,7 @@ pub mod time;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
 use tracing::Instrument;
@@ -55,7 +56,12 @@ pub async fn outer(
         .map(|m| m.get_ref().clone());
     let method = req.method().clone();
     let t0 = std::time::Instant::now();
-    let mut outcome = next.call(req).instrument(span.clone()).await;
+    // A disabled span (the default level) is not entered around the handler.
+    let mut outcome = if span.is_disabled() {
+        next.call(req).await
+    } else {
+        next.call(req).instrument(span.clone()).await
+    };
     crate::status::metrics::observe_response(metrics.as_deref(), &method, &outcome, t0.elapsed());
     let status = match &mut outcome {
         Ok(res) => {
@@ -72,23 +78,29 @@ pub async fn outer(
 /// What every response carries unless its handler set its own: pages load scripts, styles and
 /// images only from hallway itself and are never framed; no MIME sniffing; other sites learn
 /// no hallway paths from the Referer.
-const SECURITY_HEADERS: [(&str, &str); 3] = [
+const SECURITY_HEADERS: [(HeaderName, HeaderValue); 3] = [
     (
-        "content-security-policy",
-        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
-         object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+        HeaderName::from_static("content-security-policy"),
+        HeaderValue::from_static(
+            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+             object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+        ),
     ),
-    ("x-content-type-options", "nosniff"),
-    ("referrer-policy", "same-origin"),
+    (
+        HeaderName::from_static("x-content-type-options"),
+        HeaderValue::from_static("nosniff"),
+    ),
+    (
+        HeaderName::from_static("referrer-policy"),
+        HeaderValue::from_static("same-origin"),
+    ),
 ];
 
 fn security_headers<B>(res: &mut ServiceResponse<B>) {
-    use actix_web::http::header::{HeaderName, HeaderValue};
     let headers = res.headers_mut();
     for (name, value) in SECURITY_HEADERS {
-        let name = HeaderName::from_static(name);
         if !headers.contains_key(&name) {
-            headers.insert(name, HeaderValue::from_static(value));
+            headers.insert(name, value);
         }
     }
 }
