@@ -4,9 +4,9 @@
 //! content), so several instances with the same key read each other's cookies. It holds a
 //! [`SessionRecord`] (a random session id, the user, login and last-use instants) and the CSRF
 //! token. The session itself also lives in the database (`auth_sessions`): logout and an admin
-//! ending someone's sessions revoke it there, and every instance's [`SessionGate`] (memory,
-//! refreshed through the change mechanism) refuses the id from then on, so a copied cookie
-//! stops working. A cookie that does not decrypt counts as no session at all.
+//! ending someone's sessions revoke it there, and every instance's
+//! [`SessionGate`](crate::auth::gate::SessionGate) (memory, refreshed through the change
+//! mechanism) refuses the id from then on, so a copied cookie stops working. A cookie that does not decrypt counts as no session at all.
 //!
 //! It also keeps the visitor's agenda stars (the only copy for anonymous visitors and guests,
 //! a copy of the database's for registered accounts: see `agenda::stars`) and, for one page
@@ -75,12 +75,15 @@ fn parsed_record(session: &Session) -> Option<Arc<SessionRecord>> {
     Some(record)
 }
 
-/// actix-session's [`CookieSessionStore`] (the whole session state is the cookie's encrypted
-/// value), except that the state read from a cookie is parsed once per worker thread: a
-/// visitor's requests carry the same cookie until the state changes, and parsing its map of
-/// JSON strings was a tenth of a warm join's work. The key is the plaintext that came out of
-/// the cookie's authenticated decryption, so a state is found only by the very bytes it was
-/// parsed from. Bounded: emptied when full. Writing is the cookie store's own.
+/// actix-session's cookie store (`actix_session::storage::CookieSessionStore`: the whole
+/// session state is the cookie's encrypted value), except that the state read from a cookie
+/// is parsed once per worker thread: a visitor's requests carry the same cookie until the
+/// state changes, and parsing its map of JSON strings was about 4 % of a warm join's work.
+/// The key is the plaintext that came out of the cookie's authenticated decryption, so a
+/// state is found only by the very bytes it was parsed from. Only cookies of at most
+/// `PARSED_STATE_MAX_LEN` bytes are kept (a logged-in visitor's is about 200; an anonymous
+/// visitor's with hundreds of stars can be 4 KB), within `PARSED_STATES_BUDGET` bytes per
+/// worker: emptied when full. Writing is the cookie store's own.
 #[derive(Default)]
 pub struct CookieStore {
     inner: actix_session::storage::CookieSessionStore,
@@ -89,11 +92,22 @@ pub struct CookieStore {
 /// The session state as actix-session hands it to a store.
 type SessionState = HashMap<String, String>;
 
-const PARSED_STATES_MAX: usize = 4096;
+/// The longest cookie plaintext whose parsed state a worker keeps.
+const PARSED_STATE_MAX_LEN: usize = 1024;
+
+/// Bytes of plaintext (counted twice: the key and the parsed copy) a worker keeps at most.
+const PARSED_STATES_BUDGET: usize = 2 * 1024 * 1024;
+
+/// The parsed states of one worker and the bytes they hold.
+#[derive(Default)]
+struct ParsedStates {
+    states: PlaintextMap<SessionState>,
+    bytes: usize,
+}
 
 thread_local! {
-    static PARSED_STATES: std::cell::RefCell<PlaintextMap<SessionState>> =
-        std::cell::RefCell::new(PlaintextMap::default());
+    static PARSED_STATES: std::cell::RefCell<ParsedStates> =
+        std::cell::RefCell::new(ParsedStates::default());
 }
 
 impl actix_session::storage::SessionStore for CookieStore {
@@ -102,17 +116,23 @@ impl actix_session::storage::SessionStore for CookieStore {
         key: &actix_session::storage::SessionKey,
     ) -> Result<Option<SessionState>, actix_session::storage::LoadError> {
         let json: &str = key.as_ref();
-        if let Some(hit) = PARSED_STATES.with(|c| c.borrow().get(json).cloned()) {
+        if let Some(hit) = PARSED_STATES.with(|c| c.borrow().states.get(json).cloned()) {
             return Ok(Some(hit));
         }
         let state = self.inner.load(key).await?;
-        if let Some(state) = &state {
+        if let Some(state) = state
+            .as_ref()
+            .filter(|_| json.len() <= PARSED_STATE_MAX_LEN)
+        {
             PARSED_STATES.with(|c| {
                 let mut c = c.borrow_mut();
-                if c.len() >= PARSED_STATES_MAX {
-                    c.clear();
+                let cost = 2 * json.len();
+                if c.bytes + cost > PARSED_STATES_BUDGET {
+                    c.states.clear();
+                    c.bytes = 0;
                 }
-                c.insert(json.into(), state.clone());
+                c.states.insert(json.into(), state.clone());
+                c.bytes += cost;
             });
         }
         Ok(state)
@@ -152,8 +172,8 @@ impl actix_session::storage::SessionStore for CookieStore {
 /// session id's entropy (64), in 22 characters; every request carries both in its cookie.
 const TOKEN_BYTES: usize = 16;
 
-fn random_token(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
+fn random_token() -> String {
+    let mut buf = [0u8; TOKEN_BYTES];
     rand::thread_rng().fill_bytes(&mut buf);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
 }
@@ -204,7 +224,7 @@ impl TypedSession {
             Some(old) if old.user.role != crate::auth::user::UserRole::Guest => Vec::new(),
             _ => self.stars(),
         };
-        let sid = random_token(TOKEN_BYTES);
+        let sid = random_token();
         let limits = state.sessions.limits(user.role);
         store::insert_session(
             &state.db,
@@ -292,7 +312,7 @@ impl TypedSession {
         if let Ok(Some(t)) = self.session.get::<String>(CSRF_KEY) {
             return t;
         }
-        let token = random_token(TOKEN_BYTES);
+        let token = random_token();
         // A failed insert only means the next form post will be refused; nothing to leak.
         let _ = self.session.insert(CSRF_KEY, &token);
         token
@@ -341,4 +361,46 @@ pub fn new_user_id() -> String {
     let mut bytes = [0u8; 12];
     rand::thread_rng().fill_bytes(&mut bytes);
     format!("hw-{}", hex::encode(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_session::storage::{SessionKey, SessionStore};
+
+    fn key(state: &SessionState) -> SessionKey {
+        SessionKey::try_from(serde_json::to_string(state).unwrap()).unwrap()
+    }
+
+    fn kept(key: &SessionKey) -> bool {
+        let json: &str = key.as_ref();
+        PARSED_STATES.with(|c| c.borrow().states.contains_key(json))
+    }
+
+    #[actix_web::test]
+    async fn the_cookie_store_reads_what_it_wrote_and_keeps_only_short_states_parsed() {
+        let store = CookieStore::default();
+        let small: SessionState = [("csrf".to_owned(), "\"abc\"".to_owned())].into();
+        let large: SessionState = [("agenda_stars".to_owned(), "1,".repeat(600))].into();
+        let ttl = actix_web::cookie::time::Duration::hours(1);
+
+        let small_key = store.save(small.clone(), &ttl).await.unwrap();
+        let large_key = key(&large);
+        let first = store.load(&small_key).await.unwrap();
+        let again = store.load(&small_key).await.unwrap();
+        let big = store.load(&large_key).await.unwrap();
+
+        assert_eq!(first.as_ref(), Some(&small));
+        assert_eq!(again.as_ref(), Some(&small));
+        assert!(kept(&small_key));
+        assert_eq!(big.as_ref(), Some(&large));
+        assert!(
+            !kept(&large_key),
+            "a state over {PARSED_STATE_MAX_LEN} bytes is not kept"
+        );
+        assert_eq!(key(&small).as_ref(), small_key.as_ref());
+        let garbage = SessionKey::try_from("not json".to_owned()).unwrap();
+        assert!(store.load(&garbage).await.is_err());
+        assert!(!kept(&garbage));
+    }
 }

@@ -111,7 +111,7 @@ fn security_headers<B>(res: &mut ServiceResponse<B>) {
 /// handler that knows better (the exports' `public, max-age=60`, static files) sets its own
 /// header, which is kept.
 fn page_cache_control<B>(res: &mut ServiceResponse<B>) {
-    use actix_web::http::header::{self, HeaderValue};
+    use actix_web::http::header;
     let is_html = res
         .headers()
         .get(header::CONTENT_TYPE)

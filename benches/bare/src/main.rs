@@ -23,7 +23,7 @@ use actix_web::{http::header, web, App, HttpResponse, HttpServer};
 /// return links, SHA-256 checksum): the same shape and length as hallway's answer there.
 const JOIN_URL: &str = "http://127.0.0.1:33215/bigbluebutton/api/join?meetingID=hallway-hack1&fullName=Bench+Guest&role=VIEWER&userID=hw-8ddf1b562a7198e6ba5955a1&createTime=1796135312313&errorRedirectUrl=http%3A%2F%2F127.0.0.1%3A32969%2Frooms%2Fhack1%2Freturn%3Ft%3DMXxody04ZGRmMWI1NjJhNzE5OGU2YmE1OTU1YTF8aGFjazF8aGFsbHdheS1oYWNrMXwxNzk2MTM1MzEyMzEzfDB8MTc5NjEzNTkxMg.pbWTM2cQnpvSI9UoryxU3e4PqiRumMMoUpqlY8vPs2Q&logoutURL=http%3A%2F%2F127.0.0.1%3A32969%2Frooms%2Fhack1%2Freturn%3Ft%3DMXxody04ZGRmMWI1NjJhNzE5OGU2YmE1OTU1YTF8aGFjazF8aGFsbHdheS1oYWNrMXwxNzk2MTM1MzEyMzEzfDB8MTc5NjEzNTkxMg.pbWTM2cQnpvSI9UoryxU3e4PqiRumMMoUpqlY8vPs2Q&checksum=a7a25ec676640d15dd783395f6fcae72150d631a22cc83b479dde37ff613989e";
 
-/// The security headers hallway sends on every response (`app.rs`, `DefaultHeaders`).
+/// The security headers hallway sends on every response (`web::outer`).
 const SECURITY_HEADERS: [(&str, &str); 3] = [
     (
         "content-security-policy",

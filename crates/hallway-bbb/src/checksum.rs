@@ -210,10 +210,9 @@ pub fn push_signed_query(
 ) {
     let start = out.len();
     // form_urlencoded's encoding (`push_form_encoded`), pair by pair as its `Serializer`
-    // writes them; a value equal
-    // to the one before it (a join's errorRedirectUrl and logoutURL are one link) is copied
-    // from where it was encoded instead of being encoded again. The encoding is ASCII, so
-    // the bytes are a string again afterwards.
+    // writes them; a value equal to the one before it (a join's errorRedirectUrl and
+    // logoutURL are one link) is copied from where it was encoded instead of being encoded
+    // again. The encoding is ASCII, so the bytes are a string again afterwards.
     let mut buf = std::mem::take(out).into_bytes();
     let mut previous: Option<(&str, std::ops::Range<usize>)> = None;
     for (i, (k, v)) in params.iter().enumerate() {
