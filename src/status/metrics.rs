@@ -275,7 +275,7 @@ impl Metrics {
                         .clone(),
                     self.joins
                         .get_or_create(&OutcomeLabel {
-                            outcome: "redirected",
+                            outcome: join_outcome(status),
                         })
                         .clone(),
                 )
@@ -296,18 +296,26 @@ impl Metrics {
             .get_or_create(&RouteLabel { route })
             .observe(took.as_secs_f64());
         if route == JOIN_ROUTE && method == "POST" {
-            let outcome = match status {
-                300..=399 => "redirected",
-                400..=499 => "refused",
-                _ => "failed",
-            };
-            self.joins.get_or_create(&OutcomeLabel { outcome }).inc();
+            self.joins
+                .get_or_create(&OutcomeLabel {
+                    outcome: join_outcome(status),
+                })
+                .inc();
         }
     }
 }
 
 /// The join's route pattern, as `rooms::handlers` registers it.
 const JOIN_ROUTE: &str = "/rooms/{slug}/join";
+
+/// A join's outcome label by its answer's status.
+fn join_outcome(status: u16) -> &'static str {
+    match status {
+        300..=399 => "redirected",
+        400..=499 => "refused",
+        _ => "failed",
+    }
+}
 
 /// The method as a label: the standard ones by name, anything else as `other`.
 fn method_label(m: &actix_web::http::Method) -> &'static str {
