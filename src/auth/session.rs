@@ -6,7 +6,8 @@
 //! token. The session itself also lives in the database (`auth_sessions`): logout and an admin
 //! ending someone's sessions revoke it there, and every instance's
 //! [`SessionGate`](crate::auth::gate::SessionGate) (memory, refreshed through the change
-//! mechanism) refuses the id from then on, so a copied cookie stops working. A cookie that does not decrypt counts as no session at all.
+//! mechanism) refuses the id from then on, so a copied cookie stops working. A cookie that
+//! does not decrypt counts as no session at all.
 //!
 //! It also keeps the visitor's agenda stars (the only copy for anonymous visitors and guests,
 //! a copy of the database's for registered accounts: see `agenda::stars`) and, for one page
@@ -41,49 +42,76 @@ pub struct TypedSession {
     record: Option<Arc<SessionRecord>>,
 }
 
-/// Session records already parsed on this worker thread, by the cookie's JSON of them: every
-/// request of a logged-in visitor carries the same record (the `last_seen` refresh changes
-/// it once a minute), and parsing its doubly-escaped JSON is a good part of reading the
-/// cookie. The JSON comes out of the authenticated decryption of the cookie, so a record is
-/// found only by the very bytes it was parsed from. Bounded: emptied when full.
-const PARSED_RECORDS_MAX: usize = 4096;
-
-/// The per-worker caches of parsed cookies, by the cookie's plaintext (a few hundred bytes):
+/// What a worker thread has already parsed out of cookies, by the plaintext it was parsed
+/// from: a visitor's requests carry the same cookie until its state changes. The plaintext
+/// comes out of the cookie's authenticated decryption, so a value is found only by the very
+/// bytes it was parsed from. Only plaintexts of at most `PARSED_MAX_LEN` bytes are kept (a
+/// logged-in visitor's cookie is about 200; an anonymous visitor's with hundreds of stars can
+/// be 4 KB), within `PARSED_BUDGET` bytes per cache and worker: emptied when full. Keys are
 /// hashed with foldhash, randomly seeded per process, instead of SipHash.
-type PlaintextMap<V> = HashMap<Box<str>, V, foldhash::fast::RandomState>;
+struct Parsed<V> {
+    values: HashMap<Box<str>, V, foldhash::fast::RandomState>,
+    bytes: usize,
+}
+
+/// The longest plaintext whose parsed value a worker keeps.
+const PARSED_MAX_LEN: usize = 1024;
+
+/// Bytes of plaintext (counted twice: the key and the parsed copy) a cache keeps at most.
+const PARSED_BUDGET: usize = 2 * 1024 * 1024;
+
+impl<V: Clone> Parsed<V> {
+    fn new() -> Self {
+        Self {
+            values: HashMap::default(),
+            bytes: 0,
+        }
+    }
+
+    fn get(&self, plaintext: &str) -> Option<V> {
+        self.values.get(plaintext).cloned()
+    }
+
+    fn keep(&mut self, plaintext: &str, value: &V) {
+        if plaintext.len() > PARSED_MAX_LEN {
+            return;
+        }
+        let cost = 2 * plaintext.len();
+        if self.bytes + cost > PARSED_BUDGET {
+            self.values.clear();
+            self.bytes = 0;
+        }
+        self.values.insert(plaintext.into(), value.clone());
+        self.bytes += cost;
+    }
+}
 
 thread_local! {
-    static PARSED_RECORDS: std::cell::RefCell<PlaintextMap<Arc<SessionRecord>>> =
-        std::cell::RefCell::new(PlaintextMap::default());
+    /// Session records, by the `auth` entry's JSON (the `last_seen` refresh changes it once
+    /// a minute): parsing its doubly-escaped JSON is a good part of reading the cookie.
+    static PARSED_RECORDS: std::cell::RefCell<Parsed<Arc<SessionRecord>>> =
+        std::cell::RefCell::new(Parsed::new());
+    /// Whole session states, by the cookie's plaintext (`CookieStore`).
+    static PARSED_STATES: std::cell::RefCell<Parsed<SessionState>> =
+        std::cell::RefCell::new(Parsed::new());
 }
 
 /// The record in the session's `auth` entry, parsed once per worker.
 fn parsed_record(session: &Session) -> Option<Arc<SessionRecord>> {
     let entries = session.entries();
     let raw = entries.get(AUTH_KEY)?;
-    if let Some(hit) = PARSED_RECORDS.with(|c| c.borrow().get(raw.as_str()).cloned()) {
+    if let Some(hit) = PARSED_RECORDS.with(|c| c.borrow().get(raw)) {
         return Some(hit);
     }
     let record = Arc::new(serde_json::from_str::<SessionRecord>(raw).ok()?);
-    PARSED_RECORDS.with(|c| {
-        let mut c = c.borrow_mut();
-        if c.len() >= PARSED_RECORDS_MAX {
-            c.clear();
-        }
-        c.insert(raw.as_str().into(), record.clone());
-    });
+    PARSED_RECORDS.with(|c| c.borrow_mut().keep(raw, &record));
     Some(record)
 }
 
 /// actix-session's cookie store (`actix_session::storage::CookieSessionStore`: the whole
 /// session state is the cookie's encrypted value), except that the state read from a cookie
-/// is parsed once per worker thread: a visitor's requests carry the same cookie until the
-/// state changes, and parsing its map of JSON strings was about 4 % of a warm join's work.
-/// The key is the plaintext that came out of the cookie's authenticated decryption, so a
-/// state is found only by the very bytes it was parsed from. Only cookies of at most
-/// `PARSED_STATE_MAX_LEN` bytes are kept (a logged-in visitor's is about 200; an anonymous
-/// visitor's with hundreds of stars can be 4 KB), within `PARSED_STATES_BUDGET` bytes per
-/// worker: emptied when full. Writing is the cookie store's own.
+/// is parsed once per worker thread (`Parsed`): parsing its map of JSON strings was about
+/// 4 % of a warm join's work. Writing is the cookie store's own.
 #[derive(Default)]
 pub struct CookieStore {
     inner: actix_session::storage::CookieSessionStore,
@@ -92,48 +120,18 @@ pub struct CookieStore {
 /// The session state as actix-session hands it to a store.
 type SessionState = HashMap<String, String>;
 
-/// The longest cookie plaintext whose parsed state a worker keeps.
-const PARSED_STATE_MAX_LEN: usize = 1024;
-
-/// Bytes of plaintext (counted twice: the key and the parsed copy) a worker keeps at most.
-const PARSED_STATES_BUDGET: usize = 2 * 1024 * 1024;
-
-/// The parsed states of one worker and the bytes they hold.
-#[derive(Default)]
-struct ParsedStates {
-    states: PlaintextMap<SessionState>,
-    bytes: usize,
-}
-
-thread_local! {
-    static PARSED_STATES: std::cell::RefCell<ParsedStates> =
-        std::cell::RefCell::new(ParsedStates::default());
-}
-
 impl actix_session::storage::SessionStore for CookieStore {
     async fn load(
         &self,
         key: &actix_session::storage::SessionKey,
     ) -> Result<Option<SessionState>, actix_session::storage::LoadError> {
         let json: &str = key.as_ref();
-        if let Some(hit) = PARSED_STATES.with(|c| c.borrow().states.get(json).cloned()) {
+        if let Some(hit) = PARSED_STATES.with(|c| c.borrow().get(json)) {
             return Ok(Some(hit));
         }
         let state = self.inner.load(key).await?;
-        if let Some(state) = state
-            .as_ref()
-            .filter(|_| json.len() <= PARSED_STATE_MAX_LEN)
-        {
-            PARSED_STATES.with(|c| {
-                let mut c = c.borrow_mut();
-                let cost = 2 * json.len();
-                if c.bytes + cost > PARSED_STATES_BUDGET {
-                    c.states.clear();
-                    c.bytes = 0;
-                }
-                c.states.insert(json.into(), state.clone());
-                c.bytes += cost;
-            });
+        if let Some(state) = &state {
+            PARSED_STATES.with(|c| c.borrow_mut().keep(json, state));
         }
         Ok(state)
     }
@@ -374,7 +372,7 @@ mod tests {
 
     fn kept(key: &SessionKey) -> bool {
         let json: &str = key.as_ref();
-        PARSED_STATES.with(|c| c.borrow().states.contains_key(json))
+        PARSED_STATES.with(|c| c.borrow().values.contains_key(json))
     }
 
     #[actix_web::test]
@@ -396,7 +394,7 @@ mod tests {
         assert_eq!(big.as_ref(), Some(&large));
         assert!(
             !kept(&large_key),
-            "a state over {PARSED_STATE_MAX_LEN} bytes is not kept"
+            "a state over {PARSED_MAX_LEN} bytes is not kept"
         );
         assert_eq!(key(&small).as_ref(), small_key.as_ref());
         let garbage = SessionKey::try_from("not json".to_owned()).unwrap();
