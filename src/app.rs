@@ -253,7 +253,7 @@ impl Application {
                         crate::auth::session::CookieStore::default(),
                         key.clone(),
                     )
-                    .cookie_name("hallway_session".into())
+                    .cookie_name(crate::auth::session::COOKIE_NAME.into())
                     .cookie_secure(secure)
                     .cookie_same_site(SameSite::Lax)
                     .cookie_http_only(true)
@@ -263,7 +263,8 @@ impl Application {
                 // gzip or brotli as the client asks; empty bodies (303 redirects, 304) and images
                 // other than SVG are left as they are.
                 .wrap(Compress::default())
-                // Outermost: request span, metrics, security headers, pages' default Cache-Control.
+                // Outermost: request span, metrics, security headers, pages' default Cache-Control,
+                // the session cookie unescaped (`auth::session::plain_session_cookie`).
                 .wrap(from_fn(crate::web::outer))
                 .app_data(state.clone())
                 .app_data(page_cache.clone())

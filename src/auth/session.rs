@@ -31,6 +31,9 @@ use crate::auth::user::SessionUser;
 use crate::error::AppError;
 use crate::state::AppState;
 
+/// The session cookie's name.
+pub const COOKIE_NAME: &str = "hallway_session";
+
 const AUTH_KEY: &str = "auth";
 const CSRF_KEY: &str = "csrf";
 const STARS_KEY: &str = "agenda_stars";
@@ -164,6 +167,53 @@ impl actix_session::storage::SessionStore for CookieStore {
     async fn delete(&self, key: &actix_session::storage::SessionKey) -> Result<(), anyhow::Error> {
         self.inner.delete(key).await
     }
+}
+
+/// Sends the session cookie's value as the base64 text it is. actix-web percent-encodes
+/// every cookie value it sets, and the private cookie's standard base64 carries `/` and `=`
+/// (`%2F`, `%3D`); every later request then percent-decodes the value byte by byte before
+/// decrypting it (about 3 % of a warm join's work). RFC 6265's cookie-octets include both
+/// characters, so the value goes out unescaped and comes back with nothing to decode. A
+/// cookie set escaped (by an earlier version) reads as before: decoding leaves the same text.
+pub fn plain_session_cookie(headers: &mut actix_web::http::header::HeaderMap) {
+    use actix_web::http::header::SET_COOKIE;
+    let mut changed = false;
+    let values: Vec<_> = headers
+        .get_all(SET_COOKIE)
+        .map(|v| {
+            let plain = unescaped(v);
+            changed |= plain.is_some();
+            plain.unwrap_or_else(|| v.clone())
+        })
+        .collect();
+    if changed {
+        headers.remove(SET_COOKIE);
+        for v in values {
+            headers.append(SET_COOKIE, v);
+        }
+    }
+}
+
+/// The session cookie `set` with `%2F` and `%3D` in its value written out, when it has them
+/// and nothing else escaped.
+fn unescaped(
+    set: &actix_web::http::header::HeaderValue,
+) -> Option<actix_web::http::header::HeaderValue> {
+    let rest = set.to_str().ok()?.strip_prefix(COOKIE_NAME)?.strip_prefix('=')?;
+    let end = rest.find(';').unwrap_or(rest.len());
+    let (value, attributes) = rest.split_at(end);
+    if !value.contains('%') {
+        return None;
+    }
+    let plain = value.replace("%2F", "/").replace("%3D", "=");
+    if plain.contains('%') {
+        return None;
+    }
+    let mut out = String::with_capacity(set.len());
+    for part in [COOKIE_NAME, "=", &plain, attributes] {
+        out.push_str(part);
+    }
+    actix_web::http::header::HeaderValue::from_str(&out).ok()
 }
 
 /// Random bytes in a session id and in a CSRF token: 128 bits, twice what OWASP asks of a

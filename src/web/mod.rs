@@ -67,6 +67,7 @@ pub async fn outer(
         Ok(res) => {
             security_headers(res);
             page_cache_control(res);
+            crate::auth::session::plain_session_cookie(res.headers_mut());
             res.status()
         }
         Err(e) => e.as_response_error().status_code(),

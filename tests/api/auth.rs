@@ -344,6 +344,44 @@ async fn forged_tampered_and_expired_cookies_count_as_logged_out() {
 }
 
 #[tokio::test]
+async fn the_session_cookie_goes_out_as_plain_base64_and_an_escaped_one_still_reads() {
+    let app = spawn_app().await;
+    // Standard base64 has a '/' or '=' in almost every cookie of this length; log in until one
+    // does, so that there is something an escaping server would have written as %2F or %3D.
+    let mut value = String::new();
+    for _ in 0..20 {
+        let b = Browser::new(&app);
+        b.admin(&app).await;
+        let cookies = b.cookies();
+        value = cookies
+            .split(';')
+            .map(str::trim)
+            .find_map(|c| c.strip_prefix("hallway_session="))
+            .expect("session cookie")
+            .to_owned();
+        if value.contains(['/', '=']) {
+            break;
+        }
+    }
+    assert!(value.contains(['/', '=']), "no cookie with '/' or '=' in 20 logins");
+    assert!(
+        value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)),
+        "the cookie value is plain base64, nothing escaped: {value}"
+    );
+    let plain = format!("hallway_session={value}");
+    let escaped = format!(
+        "hallway_session={}",
+        value.replace('/', "%2F").replace('=', "%3D")
+    );
+    for cookie in [plain, escaped] {
+        let r = get_with_cookie(&app, "/admin/status", &cookie).await;
+        assert_eq!(r.status(), 200, "{cookie}");
+    }
+}
+
+#[tokio::test]
 async fn a_cookie_replayed_after_logout_no_longer_works() {
     let app = spawn_app().await;
     let b = Browser::new(&app);
