@@ -8,7 +8,6 @@
 //! span, metrics, pages' default `Cache-Control`), compression (gzip, brotli), security
 //! headers, the session and the error pages' full layout.
 
-use std::collections::HashMap;
 use std::net::TcpListener;
 use std::sync::Arc;
 
@@ -102,7 +101,7 @@ impl Application {
         .context("building the BBB HTTP client")?;
         let endpoint_list: Vec<Endpoint> =
             settings.bbb.servers.iter().map(|s| s.endpoint()).collect();
-        let endpoints: HashMap<ServerName, Endpoint> = settings
+        let endpoints: crate::FastMap<ServerName, Endpoint> = settings
             .bbb
             .servers
             .iter()

@@ -5,6 +5,14 @@
 
 #![forbid(unsafe_code)]
 
+/// A hash map keyed by hallway's own names (room slugs, server names, meeting IDs) that the
+/// join path looks up several times per request: foldhash, randomly seeded per process,
+/// instead of SipHash, whose resistance to chosen keys matters only where strangers insert.
+pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
+/// The set of [`FastMap`].
+pub type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+
 /// The personal agenda: stars, `/agenda`, the calendar feed and its join links.
 pub mod agenda;
 /// Building and running the portal (`Application::build`).

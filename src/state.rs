@@ -3,7 +3,6 @@
 //! `web::Data<AppState>`; kept apart from the builder so pages and jobs can depend on it
 //! without depending on how the server is started.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::bbb::{BbbClient, Endpoint};
@@ -36,7 +35,7 @@ pub struct AppState {
     /// The BBB client (timeouts configured).
     pub bbb: BbbClient,
     /// BBB endpoints by server name.
-    pub endpoints: Arc<HashMap<ServerName, Endpoint>>,
+    pub endpoints: Arc<crate::FastMap<ServerName, Endpoint>>,
     /// The configured rooms.
     pub rooms: Arc<RoomDirectory>,
     /// Where each room is hosted now.

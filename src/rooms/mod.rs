@@ -13,7 +13,6 @@ pub mod registry;
 pub mod store;
 pub mod token;
 
-use std::collections::HashMap;
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -38,8 +37,8 @@ impl Deref for RoomRef {
 #[derive(Debug, Default)]
 pub struct RoomDirectory {
     rooms: Vec<Room>,
-    by_slug: HashMap<String, usize>,
-    by_schedule_room: HashMap<String, usize>,
+    by_slug: crate::FastMap<String, usize>,
+    by_schedule_room: crate::FastMap<String, usize>,
     servers: Vec<ServerName>,
     meeting_prefix: String,
 }
@@ -55,8 +54,8 @@ pub fn normalise(name: &str) -> String {
 impl RoomDirectory {
     /// Indexes `rooms` hosted on `servers`; `meeting_prefix` forms BBB meeting IDs.
     pub fn new(rooms: Vec<Room>, servers: Vec<ServerName>, meeting_prefix: &str) -> Self {
-        let mut by_slug = HashMap::new();
-        let mut by_schedule_room = HashMap::new();
+        let mut by_slug = crate::FastMap::default();
+        let mut by_schedule_room = crate::FastMap::default();
         for (i, r) in rooms.iter().enumerate() {
             by_slug.insert(r.slug.as_str().to_owned(), i);
             for name in &r.schedule_rooms {

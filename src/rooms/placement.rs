@@ -24,7 +24,7 @@ use crate::servers::view::{ServerState, ServerView};
 /// The current server of every room.
 #[derive(Debug)]
 pub struct Placements {
-    pins: RwLock<Arc<HashMap<String, ServerName>>>,
+    pins: RwLock<Arc<crate::FastMap<String, ServerName>>>,
     servers: Arc<ServerView>,
     registry: Arc<Registry>,
 }
@@ -39,7 +39,7 @@ impl Placements {
         registry: Arc<Registry>,
     ) -> Self {
         let p = Self {
-            pins: RwLock::new(Arc::new(HashMap::new())),
+            pins: RwLock::new(Arc::new(crate::FastMap::default())),
             servers,
             registry,
         };
@@ -49,7 +49,7 @@ impl Placements {
 
     /// Replaces the whole table (after a reload from the database).
     pub fn replace(&self, rooms: &RoomDirectory, stored: Vec<(String, String)>) {
-        let map: HashMap<String, ServerName> = stored
+        let map: crate::FastMap<String, ServerName> = stored
             .into_iter()
             .filter(|(slug, _)| rooms.get(slug).is_some())
             .filter_map(|(slug, server)| {

@@ -98,7 +98,7 @@ impl MeetingRecord {
     }
 }
 
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+use crate::FastMap;
 
 /// The cache.
 #[derive(Debug, Default)]

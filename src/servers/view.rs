@@ -2,7 +2,7 @@
 //! load placement compares. Pure in-memory: the database is the truth (`servers::store`),
 //! reloaded on the `servers` topic; the poller's snapshot supplies the load.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -90,8 +90,8 @@ pub const RESERVATION_TTL: Duration = Duration::from_secs(60);
 pub struct ServerView {
     names: Vec<String>,
     /// Upstream load balancers (Scalelite, BBBLB): never a placement target, never left.
-    balancers: HashSet<String>,
-    info: RwLock<Arc<HashMap<String, ServerInfo>>>,
+    balancers: crate::FastSet<String>,
+    info: RwLock<Arc<crate::FastMap<String, ServerInfo>>>,
     loads: RwLock<HashMap<String, i64>>,
     reservations: Mutex<Vec<(String, Instant)>>,
 }
@@ -101,8 +101,8 @@ impl ServerView {
     pub fn new(names: Vec<String>) -> Self {
         Self {
             names,
-            balancers: HashSet::new(),
-            info: RwLock::new(Arc::new(HashMap::new())),
+            balancers: crate::FastSet::default(),
+            info: RwLock::new(Arc::new(crate::FastMap::default())),
             loads: RwLock::new(HashMap::new()),
             reservations: Mutex::new(Vec::new()),
         }
