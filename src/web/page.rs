@@ -62,12 +62,14 @@ impl Visitor {
         self.session.csrf_token()
     }
 
-    /// The visitor of `req`.
-    fn of(req: &HttpRequest, session: TypedSession) -> Result<Self, AppError> {
+    /// The visitor of `req`, whose session is judged at the one clock reading of the request.
+    fn of(req: &HttpRequest) -> Result<Self, AppError> {
         let state = req
             .app_data::<web::Data<AppState>>()
             .cloned()
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
+        let real_now = state.clock.now();
+        let session = TypedSession::judge(req.get_session(), Some(&state), real_now);
         let conference_tz = state.conference_tz();
         let query_tz = match req.query_string() {
             "" => None,
@@ -81,7 +83,6 @@ impl Visitor {
             cookie_tz.as_ref().map(|c| c.value()),
             conference_tz,
         );
-        let real_now = state.clock.now();
         Ok(Visitor {
             state,
             session,
@@ -97,13 +98,8 @@ impl FromRequest for Visitor {
     type Error = AppError;
     type Future = std::future::Ready<Result<Self, AppError>>;
 
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let session = TypedSession::from_request(req, payload).into_inner();
-        std::future::ready(
-            session
-                .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))
-                .and_then(|s| Visitor::of(req, s)),
-        )
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Visitor::of(req))
     }
 }
 
