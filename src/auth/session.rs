@@ -199,7 +199,11 @@ pub fn plain_session_cookie(headers: &mut actix_web::http::header::HeaderMap) {
 fn unescaped(
     set: &actix_web::http::header::HeaderValue,
 ) -> Option<actix_web::http::header::HeaderValue> {
-    let rest = set.to_str().ok()?.strip_prefix(COOKIE_NAME)?.strip_prefix('=')?;
+    let rest = set
+        .to_str()
+        .ok()?
+        .strip_prefix(COOKIE_NAME)?
+        .strip_prefix('=')?;
     let end = rest.find(';').unwrap_or(rest.len());
     let (value, attributes) = rest.split_at(end);
     if !value.contains('%') {

@@ -363,7 +363,10 @@ async fn the_session_cookie_goes_out_as_plain_base64_and_an_escaped_one_still_re
             break;
         }
     }
-    assert!(value.contains(['/', '=']), "no cookie with '/' or '=' in 20 logins");
+    assert!(
+        value.contains(['/', '=']),
+        "no cookie with '/' or '=' in 20 logins"
+    );
     assert!(
         value
             .bytes()
