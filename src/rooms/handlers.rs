@@ -71,7 +71,14 @@ pub async fn enter(
 ) -> AppResult<String> {
     let state = &ctx.state;
     let server = state.placements.server_of(room);
-    let snapshot_at = state.status.latest().map(|s| s.started_at);
+    // Only a capped room counts who is in it: the last poll's people plus the joins sent
+    // since that poll started. Other rooms' joins read no snapshot and count nothing.
+    let counted = room.max_participants.is_some();
+    let snapshot_at = if counted {
+        state.status.latest().map(|s| s.started_at)
+    } else {
+        None
+    };
     if role == Role::Viewer {
         if let Some(cap) = room.max_participants {
             let in_room = participants(state, &target.meeting_id)
@@ -160,7 +167,9 @@ pub async fn enter(
                 room: room.name.clone(),
             }
         })?;
-    state.registry.note_join(&record.meeting_id, snapshot_at);
+    if counted {
+        state.registry.note_join(&record.meeting_id, snapshot_at);
+    }
     if role == Role::Moderator {
         crate::lobby::handlers::moderator_joined(state, &record).await;
     }
