@@ -10,7 +10,6 @@
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::RwLock;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -56,7 +55,8 @@ pub struct Limits {
 
 /// The in-memory session check of one instance.
 pub struct SessionGate {
-    revoked: RwLock<HashSet<String>>,
+    /// Read on every request: swapped whole, read without a lock (no shared write per read).
+    revoked: arc_swap::ArcSwap<HashSet<String>>,
     guest_mode: AtomicBool,
     guests_default: bool,
     normal: Limits,
@@ -71,7 +71,7 @@ impl SessionGate {
     /// A gate with the configured limits; call [`SessionGate::reload`] before serving.
     pub fn new(auth: &AuthSettings) -> Self {
         Self {
-            revoked: RwLock::new(HashSet::new()),
+            revoked: arc_swap::ArcSwap::from_pointee(HashSet::new()),
             guest_mode: AtomicBool::new(auth.guests_default),
             guests_default: auth.guests_default,
             normal: Limits {
@@ -97,7 +97,7 @@ impl SessionGate {
             .await?
             .into_iter()
             .collect();
-        *self.revoked.write().unwrap_or_else(|e| e.into_inner()) = ids;
+        self.revoked.store(std::sync::Arc::new(ids));
         Ok(())
     }
 
@@ -110,10 +110,11 @@ impl SessionGate {
 
     /// Forgets a session on this instance at once (the others learn through the refresh).
     pub fn revoke_locally(&self, sid_hash: &str) {
-        self.revoked
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(sid_hash.to_owned());
+        self.revoked.rcu(|set| {
+            let mut set = HashSet::clone(set);
+            set.insert(sid_hash.to_owned());
+            set
+        });
     }
 
     /// Sets guest mode on this instance at once.
@@ -140,7 +141,7 @@ impl SessionGate {
         let limits = self.limits(rec.user.role);
         let now_s = now.timestamp();
         let revoked = {
-            let set = self.revoked.read().unwrap_or_else(|e| e.into_inner());
+            let set = self.revoked.load();
             // Hashing the id costs more than the lookup: skip it while nothing is revoked.
             !set.is_empty() && set.contains(&store::hash(&rec.sid))
         };

@@ -14,7 +14,7 @@
 //! join path records that move (`servers::failover::admit`).
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use crate::rooms::model::{Room, ServerName};
 use crate::rooms::registry::Registry;
@@ -24,7 +24,7 @@ use crate::servers::view::{ServerState, ServerView};
 /// The current server of every room.
 #[derive(Debug)]
 pub struct Placements {
-    pins: RwLock<Arc<crate::FastMap<String, ServerName>>>,
+    pins: arc_swap::ArcSwap<crate::FastMap<String, ServerName>>,
     servers: Arc<ServerView>,
     registry: Arc<Registry>,
 }
@@ -39,7 +39,7 @@ impl Placements {
         registry: Arc<Registry>,
     ) -> Self {
         let p = Self {
-            pins: RwLock::new(Arc::new(crate::FastMap::default())),
+            pins: arc_swap::ArcSwap::from_pointee(crate::FastMap::default()),
             servers,
             registry,
         };
@@ -56,18 +56,16 @@ impl Placements {
                 rooms.server_named(&server).map(|name| (slug, name.clone()))
             })
             .collect();
-        if let Ok(mut g) = self.pins.write() {
-            *g = Arc::new(map);
-        }
+        self.pins.store(Arc::new(map));
     }
 
     /// Where `room` is placed: its stored placement, else its configured pin. What the
     /// dashboard calls "actual placement"; joins use [`Placements::server_of`].
     pub fn stored(&self, room: &Room) -> ServerName {
         self.pins
-            .read()
-            .ok()
-            .and_then(|g| g.get(room.slug.as_str()).cloned())
+            .load()
+            .get(room.slug.as_str())
+            .cloned()
             .unwrap_or_else(|| room.server.clone())
     }
 

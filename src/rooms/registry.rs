@@ -8,7 +8,7 @@
 //! It also counts the joins sent since the last poll snapshot, for room caps.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use futures::future::{BoxFuture, Shared};
@@ -103,9 +103,10 @@ use crate::FastMap;
 /// The cache.
 #[derive(Debug, Default)]
 pub struct Registry {
-    /// Shared records: a join reads one without copying its strings. (Keys are hallway's own
-    /// meeting IDs, so a fast hasher is safe; every join looks one up.)
-    records: RwLock<FastMap<String, Arc<MeetingRecord>>>,
+    /// Shared records: a join reads one without copying its strings, and without a lock (the
+    /// map is swapped whole on a change, copy on write: creates and polls change it, every
+    /// join reads it). Keys are hallway's own meeting IDs, so a fast hasher is safe.
+    records: arc_swap::ArcSwap<FastMap<String, Arc<MeetingRecord>>>,
     /// Joins sent per meeting since the snapshot that started at the given instant.
     sent: Mutex<FastMap<String, (DateTime<Utc>, u32)>>,
 }
@@ -113,8 +114,9 @@ pub struct Registry {
 impl Registry {
     /// The live meeting `meeting_id` on `server`, if known.
     pub fn live_on(&self, meeting_id: &str, server: &str) -> Option<Arc<MeetingRecord>> {
-        let g = self.records.read().ok()?;
-        g.get(meeting_id)
+        self.records
+            .load()
+            .get(meeting_id)
             .filter(|r| {
                 r.state == MeetingState::Live && r.server == server && r.create_time.is_some()
             })
@@ -123,20 +125,17 @@ impl Registry {
 
     /// What is known of `meeting_id`.
     pub fn get(&self, meeting_id: &str) -> Option<Arc<MeetingRecord>> {
-        self.records.read().ok()?.get(meeting_id).cloned()
+        self.records.load().get(meeting_id).cloned()
     }
 
     /// Every live meeting.
     pub fn live(&self) -> Vec<MeetingRecord> {
         self.records
-            .read()
-            .map(|g| {
-                g.values()
-                    .filter(|r| r.state == MeetingState::Live)
-                    .map(|r| MeetingRecord::clone(r))
-                    .collect()
-            })
-            .unwrap_or_default()
+            .load()
+            .values()
+            .filter(|r| r.state == MeetingState::Live)
+            .map(|r| MeetingRecord::clone(r))
+            .collect()
     }
 
     /// Replaces everything with the stored rows (a reload).
@@ -145,23 +144,25 @@ impl Registry {
             .into_iter()
             .map(|r| (r.meeting_id.clone(), Arc::new(MeetingRecord::from_row(r))))
             .collect();
-        if let Ok(mut g) = self.records.write() {
-            *g = map;
-        }
+        self.records.store(Arc::new(map));
     }
 
     /// Records what this instance just learned.
     pub fn put(&self, record: Arc<MeetingRecord>) {
-        if let Ok(mut g) = self.records.write() {
-            g.insert(record.meeting_id.clone(), record);
-        }
+        self.records.rcu(|map| {
+            let mut map = FastMap::clone(map);
+            map.insert(record.meeting_id.clone(), record.clone());
+            map
+        });
     }
 
     /// Forgets a meeting (it ended).
     pub fn forget(&self, meeting_id: &str) {
-        if let Ok(mut g) = self.records.write() {
-            g.remove(meeting_id);
-        }
+        self.records.rcu(|map| {
+            let mut map = FastMap::clone(map);
+            map.remove(meeting_id);
+            map
+        });
     }
 
     /// Counts a join sent to `meeting_id`, against the snapshot that started at `snapshot_at`.

@@ -91,7 +91,8 @@ pub struct ServerView {
     names: Vec<String>,
     /// Upstream load balancers (Scalelite, BBBLB): never a placement target, never left.
     balancers: crate::FastSet<String>,
-    info: RwLock<Arc<crate::FastMap<String, ServerInfo>>>,
+    /// Read on every join: swapped whole, read without a lock (no shared write per read).
+    info: arc_swap::ArcSwap<crate::FastMap<String, ServerInfo>>,
     loads: RwLock<HashMap<String, i64>>,
     reservations: Mutex<Vec<(String, Instant)>>,
 }
@@ -102,7 +103,7 @@ impl ServerView {
         Self {
             names,
             balancers: crate::FastSet::default(),
-            info: RwLock::new(Arc::new(crate::FastMap::default())),
+            info: arc_swap::ArcSwap::from_pointee(crate::FastMap::default()),
             loads: RwLock::new(HashMap::new()),
             reservations: Mutex::new(Vec::new()),
         }
@@ -128,29 +129,25 @@ impl ServerView {
     /// Replaces the stored rows (after a reload).
     pub fn replace(&self, rows: Vec<ServerInfo>) {
         let map = rows.into_iter().map(|r| (r.name.clone(), r)).collect();
-        if let Ok(mut g) = self.info.write() {
-            *g = Arc::new(map);
-        }
+        self.info.store(Arc::new(map));
     }
 
     /// A server's stored info (fresh if nothing is stored).
     pub fn info(&self, name: &str) -> ServerInfo {
         self.info
-            .read()
-            .ok()
-            .and_then(|g| g.get(name).cloned())
+            .load()
+            .get(name)
+            .cloned()
             .unwrap_or_else(|| ServerInfo::fresh(name))
     }
 
     /// What `f` reads of `name`'s stored info (fresh if nothing is stored), without a copy:
     /// the join path asks whether its server takes joins.
     fn with_info<R>(&self, name: &str, f: impl FnOnce(&ServerInfo) -> R) -> R {
-        if let Ok(g) = self.info.read() {
-            if let Some(i) = g.get(name) {
-                return f(i);
-            }
+        match self.info.load().get(name) {
+            Some(i) => f(i),
+            None => f(&ServerInfo::fresh(name)),
         }
-        f(&ServerInfo::fresh(name))
     }
 
     /// Staff's setting of `name`.
