@@ -74,7 +74,12 @@ import json, statistics, sys
 pairs_file, calls, rss_idle, hwm_idle, rss_load, hwm_load = sys.argv[1:]
 def parse(line):
     return {k: float(v) for k, v in (f.split("=") for f in line.split()[1:])}
-errs = lambda r: int(r["status_errors"] + r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"])
+KINDS = ("status_errors", "connect_errors", "read_errors", "write_errors", "timeouts")
+def errs(r):
+    # The total, and which kinds when there are any (a non-2xx/3xx answer is not a socket error).
+    n = int(sum(r[k] for k in KINDS))
+    kinds = ", ".join(f"{k} {int(r[k])}" for k in KINDS if r[k])
+    return f"{n} ({kinds})" if n else "0"
 pairs = [tuple(parse(x) for x in l.strip().split("|")) for l in open(pairs_file) if l.strip()]
 ratios = []
 for i, (h, b) in enumerate(pairs, 1):
@@ -90,7 +95,7 @@ join_path = {k: v for k, v in c["calls"].items() if k not in ("getMeetings", "ge
 print(f"ratio (median of {len(ratios)} rounds): {statistics.median(ratios):.3f}x req/s"
       f"  (min {min(ratios):.3f}, max {max(ratios):.3f})")
 print(f"hallway p99, worst round: {max(h['p99_ms'] for h, _ in pairs):.2f} ms;"
-      f" errors {sum(errs(h) for h, _ in pairs)} in {int(requests)} joins")
+      f" errors {int(sum(h[k] for h, _ in pairs for k in KINDS))} in {int(requests)} joins")
 print(f"BBB calls on the sim during the hallway runs: total {c['total']} {json.dumps(c['calls'])};"
       f" join-path calls (all but the background loops' getMeetings and getRecordings): {sum(join_path.values())}"
       f" ({sum(join_path.values()) / requests:.4f} per join)")
