@@ -53,7 +53,7 @@ pub struct TypedSession {
 /// be 4 KB), within `PARSED_BUDGET` bytes per cache and worker: emptied when full. Keys are
 /// hashed with foldhash, randomly seeded per process, instead of SipHash.
 struct Parsed<V> {
-    values: HashMap<Box<str>, V, foldhash::fast::RandomState>,
+    values: crate::FastMap<Box<str>, V>,
     bytes: usize,
 }
 
@@ -66,7 +66,7 @@ const PARSED_BUDGET: usize = 2 * 1024 * 1024;
 impl<V: Clone> Parsed<V> {
     fn new() -> Self {
         Self {
-            values: HashMap::default(),
+            values: crate::FastMap::default(),
             bytes: 0,
         }
     }
