@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use futures::future::{BoxFuture, Shared};
 
 use crate::rooms::store::MeetingRow;
+use crate::FastMap;
 
 /// Where a meeting is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,8 +99,6 @@ impl MeetingRecord {
     }
 }
 
-use crate::FastMap;
-
 /// The cache.
 #[derive(Debug, Default)]
 pub struct Registry {
@@ -158,6 +157,10 @@ impl Registry {
 
     /// Forgets a meeting (it ended).
     pub fn forget(&self, meeting_id: &str) {
+        // Copy the map only when there is something to take out of it.
+        if !self.records.load().contains_key(meeting_id) {
+            return;
+        }
         self.records.rcu(|map| {
             let mut map = FastMap::clone(map);
             map.remove(meeting_id);
