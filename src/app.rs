@@ -170,7 +170,23 @@ impl Application {
             )?),
             None => None,
         };
-        let sessions = Arc::new(crate::auth::gate::SessionGate::new(&settings.auth));
+        let key = match &settings.session_key {
+            Some(k) => Key::derive_from(k.expose_secret().as_bytes()),
+            None => {
+                tracing::warn!(
+                    "server.session_key is not set: using a random key; form tokens and the \
+                     session cookie's contents do not survive a restart or carry over between \
+                     instances"
+                );
+                Key::generate()
+            }
+        };
+        let secure = settings.public_url.scheme() == "https";
+        let sessions = Arc::new(crate::auth::gate::SessionGate::new(
+            &settings.auth,
+            key.signing(),
+            secure,
+        ));
         sessions.reload(&db, options.clock.now()).await?;
         let login_limits = Arc::new(crate::auth::limits::LoginLimits::new(&settings.auth));
         let oidc = match &settings.oidc {
@@ -226,17 +242,6 @@ impl Application {
                  instance signs cookies with its own random key and logins break"
             );
         }
-        let key = match &settings.session_key {
-            Some(k) => Key::derive_from(k.expose_secret().as_bytes()),
-            None => {
-                tracing::warn!(
-                    "server.session_key is not set: using a random key; logins end on restart \
-                     and do not carry over between instances"
-                );
-                Key::generate()
-            }
-        };
-        let secure = settings.public_url.scheme() == "https";
         let cookie_ttl = actix_web::cookie::time::Duration::seconds(
             i64::try_from(settings.auth.absolute.as_secs()).unwrap_or(i64::MAX),
         );

@@ -6,21 +6,28 @@
 //! them and announced through the change mechanism (`Topic::Sessions`, `Topic::GuestMode`);
 //! `AppState::refresh_once` reloads them, so every instance learns within the sync loop's
 //! second. The limits (idle, absolute; shorter for staff and admins) are checked against the
-//! instants in the encrypted cookie, which only the server can write.
+//! instants the server keeps for the session (`auth::session`).
+//!
+//! The gate also makes a logged-in session's CSRF token: an HMAC of the session id under the
+//! instances' shared key, so every instance knows it without storing it.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 
 use crate::auth::store;
 use crate::auth::user::{SessionUser, UserRole};
 use crate::config::AuthSettings;
 use crate::db::Db;
 
-/// What the cookie holds about a login. Its field names stay as they are: during a rolling
-/// upgrade an instance of the previous version must still read the cookies of the new one.
+/// A login: the session id and who it is. Versions before server-side sessions kept it in the
+/// encrypted session cookie under these field names; such a cookie is still read once and
+/// moved to the server (`auth::session`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SessionRecord {
     /// The session id (random); the database keeps its SHA-256.
@@ -61,6 +68,9 @@ pub struct SessionGate {
     guests_default: bool,
     normal: Limits,
     staff: Limits,
+    /// Keyed once; cloned per token.
+    csrf_key: Hmac<Sha256>,
+    secure_cookies: bool,
 }
 
 fn dur(d: std::time::Duration) -> Duration {
@@ -68,9 +78,14 @@ fn dur(d: std::time::Duration) -> Duration {
 }
 
 impl SessionGate {
-    /// A gate with the configured limits; call [`SessionGate::reload`] before serving.
-    pub fn new(auth: &AuthSettings) -> Self {
+    /// A gate with the configured limits whose CSRF tokens are keyed with `secret` (the
+    /// instances' shared session key) and whose cookies are `Secure` when `secure_cookies`;
+    /// call [`SessionGate::reload`] before serving.
+    pub fn new(auth: &AuthSettings, secret: &[u8], secure_cookies: bool) -> Self {
         Self {
+            csrf_key: Hmac::<Sha256>::new_from_slice(secret)
+                .expect("HMAC takes keys of any length"),
+            secure_cookies,
             revoked: arc_swap::ArcSwap::from_pointee(HashSet::new()),
             guest_mode: AtomicBool::new(auth.guests_default),
             guests_default: auth.guests_default,
@@ -136,14 +151,29 @@ impl SessionGate {
         }
     }
 
-    /// Judges a presented session at `now`, without touching the database.
-    pub fn check(&self, rec: &SessionRecord, now: DateTime<Utc>) -> Verdict {
+    /// The CSRF token of the logged-in session `sid`: 128 bits of an HMAC-SHA-256 of the id,
+    /// URL-safe base64 (what a form field carries without escaping).
+    pub fn csrf_for(&self, sid: &str) -> String {
+        let mut mac = self.csrf_key.clone();
+        mac.update(b"hallway csrf token\0");
+        mac.update(sid.as_bytes());
+        let tag = mac.finalize().into_bytes();
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&tag[..16])
+    }
+
+    /// Whether the login cookie is sent only over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.secure_cookies
+    }
+
+    /// Judges a presented session (its id hashed: `sid_hash`) at `now`, without touching the
+    /// database.
+    pub fn check(&self, rec: &SessionRecord, sid_hash: &str, now: DateTime<Utc>) -> Verdict {
         let limits = self.limits(rec.user.role);
         let now_s = now.timestamp();
         let revoked = {
             let set = self.revoked.load();
-            // Hashing the id costs more than the lookup: skip it while nothing is revoked.
-            !set.is_empty() && set.contains(&store::hash(&rec.sid))
+            !set.is_empty() && set.contains(sid_hash)
         };
         if revoked
             || now_s >= rec.created_at.saturating_add(limits.absolute.num_seconds())
@@ -197,35 +227,53 @@ mod tests {
     #[test]
     fn sessions_end_when_idle_too_long_past_the_absolute_limit_or_revoked() {
         let auth = RawSettings::example().unwrap().parse().unwrap().auth;
-        let gate = SessionGate::new(&auth);
+        let gate = SessionGate::new(&auth, b"key", false);
+        let h1 = store::hash("sid-1");
         let t0 = Utc.with_ymd_and_hms(2026, 9, 14, 12, 0, 0).unwrap();
         let h = Duration::hours;
         let attendee = rec(UserRole::Attendee, t0);
         let admin = rec(UserRole::Admin, t0);
-        assert_eq!(gate.check(&attendee, t0), Verdict::Valid);
+        assert_eq!(gate.check(&attendee, &h1, t0), Verdict::Valid);
         assert_eq!(
-            gate.check(&attendee, t0 + Duration::minutes(2)),
+            gate.check(&attendee, &h1, t0 + Duration::minutes(2)),
             Verdict::Touch
         );
         // Staff idle limit (4 h in the example) is shorter than the attendees' (7 days).
-        assert_eq!(gate.check(&admin, t0 + h(5)), Verdict::Ended);
-        assert_eq!(gate.check(&attendee, t0 + h(5)), Verdict::Touch);
+        assert_eq!(gate.check(&admin, &h1, t0 + h(5)), Verdict::Ended);
+        assert_eq!(gate.check(&attendee, &h1, t0 + h(5)), Verdict::Touch);
         // Absolute: 14 days for attendees even when used all the time.
         let mut busy = attendee.clone();
         busy.last_seen = (t0 + h(14 * 24) - Duration::minutes(1)).timestamp();
         assert_eq!(
-            gate.check(&busy, t0 + h(14 * 24) - Duration::seconds(1)),
+            gate.check(&busy, &h1, t0 + h(14 * 24) - Duration::seconds(1)),
             Verdict::Valid
         );
-        assert_eq!(gate.check(&busy, t0 + h(14 * 24)), Verdict::Ended);
+        assert_eq!(gate.check(&busy, &h1, t0 + h(14 * 24)), Verdict::Ended);
         // Revoked.
-        gate.revoke_locally(&store::hash("sid-1"));
-        assert_eq!(gate.check(&attendee, t0), Verdict::Ended);
+        gate.revoke_locally(&h1);
+        assert_eq!(gate.check(&attendee, &h1, t0), Verdict::Ended);
         // Guests end with guest mode.
         let mut guest = rec(UserRole::Guest, t0);
         guest.sid = "sid-2".into();
-        assert_eq!(gate.check(&guest, t0), Verdict::Valid);
+        let h2 = store::hash("sid-2");
+        assert_eq!(gate.check(&guest, &h2, t0), Verdict::Valid);
         gate.set_guest_mode_locally(false);
-        assert_eq!(gate.check(&guest, t0), Verdict::Ended);
+        assert_eq!(gate.check(&guest, &h2, t0), Verdict::Ended);
+    }
+
+    #[test]
+    fn a_sessions_csrf_token_is_the_same_on_every_instance_and_differs_per_session_and_key() {
+        let auth = RawSettings::example().unwrap().parse().unwrap().auth;
+        let one = SessionGate::new(&auth, b"shared key", false);
+        let two = SessionGate::new(&auth, b"shared key", true);
+        let other = SessionGate::new(&auth, b"another key", false);
+        let token = one.csrf_for("sid-1");
+        assert_eq!(token.len(), 22);
+        assert!(token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        assert_eq!(two.csrf_for("sid-1"), token);
+        assert_ne!(one.csrf_for("sid-2"), token);
+        assert_ne!(other.csrf_for("sid-1"), token);
     }
 }

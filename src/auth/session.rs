@@ -1,27 +1,39 @@
-//! The only place that knows what hallway keeps in the session cookie.
+//! The only place that knows what hallway keeps about a visitor's session, and where.
 //!
-//! The cookie is encrypted and signed with `server.session_key` (actix-session, private
-//! content), so several instances with the same key read each other's cookies. It holds a
-//! [`SessionRecord`] (a random session id, the user, login and last-use instants) and the CSRF
-//! token. The session itself also lives in the database (`auth_sessions`): logout and an admin
-//! ending someone's sessions revoke it there, and every instance's
-//! [`SessionGate`](crate::auth::gate::SessionGate) (memory, refreshed through the change
-//! mechanism) refuses the id from then on, so a copied cookie stops working. A cookie that
-//! does not decrypt counts as no session at all.
+//! A login lives on the server. The login cookie (`hallway_login`) carries only the session
+//! id, 128 random bits; the database keeps its SHA-256 with who the session is and when it was
+//! last used (`auth_sessions`), and each worker thread keeps the logins it has seen in memory
+//! ([`Login`]), so a request of a known session costs one map lookup: no decryption, no
+//! parsing, no database round trip. An instance that has not seen a session yet reads it from
+//! the database once. Logout and an admin ending someone's sessions revoke the row, and every
+//! instance's [`SessionGate`](crate::auth::gate::SessionGate) (memory, refreshed through the
+//! change mechanism) refuses the id from then on, so a copied cookie stops working. The last
+//! use is refreshed in memory at most once a minute and written to the row in the background;
+//! a session that looks idle in a worker's memory is read again before it is ended, since
+//! another worker or instance may have seen it since. A logged-in session's CSRF token is an
+//! HMAC of its id (`SessionGate::csrf_for`): every instance knows it, nothing stores it.
 //!
-//! It also keeps the visitor's agenda stars (the only copy for anonymous visitors and guests,
-//! a copy of the database's for registered accounts: see `agenda::stars`) and, for one page
-//! view, a just-made calendar feed token. A login carries the stars of an anonymous or guest
-//! browser over into the account (`agenda::login::after_login`).
+//! What belongs to the browser rather than the login stays in the encrypted session cookie
+//! (`hallway_session`, actix-session, private content under `server.session_key`): the CSRF
+//! token of a visitor who is not logged in, the agenda stars (the only copy for anonymous
+//! visitors and guests, a copy of the database's for registered accounts: see
+//! `agenda::stars`), OpenID logins under way, an admin's preview time and, for one page view,
+//! a just-made calendar feed token. A browser with none of these carries no session cookie.
+//! A cookie that does not decrypt counts as empty. A login carries the stars of an anonymous
+//! or guest browser over into the account (`agenda::login::after_login`).
+//!
+//! Versions before server-side logins kept the login in the session cookie (`auth` entry):
+//! such a browser's first request moves it to the server and gets a login cookie, so nobody
+//! is logged out by the upgrade.
 
-use actix_session::{Session, SessionExt};
-use actix_web::dev::Payload;
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_session::{Session, SessionExt, SessionStatus};
+use actix_web::dev::{Payload, ServiceResponse};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use base64::Engine;
 use chrono::{DateTime, Utc};
+use futures::future::LocalBoxFuture;
 use rand::RngCore;
 use std::collections::HashMap;
-use std::future::{ready, Ready};
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
@@ -31,18 +43,92 @@ use crate::auth::user::SessionUser;
 use crate::error::AppError;
 use crate::state::AppState;
 
-/// The session cookie's name.
+/// The browser-state cookie's name (actix-session).
 pub const COOKIE_NAME: &str = "hallway_session";
 
-const AUTH_KEY: &str = "auth";
+/// The login cookie's name: its value is the session id.
+pub const LOGIN_COOKIE: &str = "hallway_login";
+
+/// Where versions before server-side logins kept the login in the session cookie.
+const LEGACY_AUTH_KEY: &str = "auth";
 const CSRF_KEY: &str = "csrf";
 const STARS_KEY: &str = "agenda_stars";
 const NEW_FEED_KEY: &str = "agenda_new_feed";
 
-/// Typed access to the session cookie, already checked against the session gate.
+/// A login as a worker keeps it: the record, its id's hash (the revocation list's key) and its
+/// CSRF token, worked out once.
+#[derive(Clone, Debug)]
+pub struct Login {
+    record: SessionRecord,
+    sid_hash: String,
+    csrf: String,
+}
+
+impl Login {
+    fn new(record: SessionRecord, state: &AppState) -> Self {
+        Self {
+            sid_hash: store::hash(&record.sid),
+            csrf: state.sessions.csrf_for(&record.sid),
+            record,
+        }
+    }
+}
+
+/// Logins a worker thread has seen, by session id. At most `LOGINS_MAX` are kept (a few
+/// hundred bytes each); the map is emptied when full, and the logins still in use are read
+/// again from the database.
+struct Logins {
+    by_sid: crate::FastMap<Box<str>, Arc<Login>>,
+}
+
+/// The most logins a worker keeps in memory.
+const LOGINS_MAX: usize = 50_000;
+
+impl Logins {
+    fn get(&self, sid: &str) -> Option<Arc<Login>> {
+        self.by_sid.get(sid).cloned()
+    }
+
+    fn keep(&mut self, login: Arc<Login>) {
+        if self.by_sid.len() >= LOGINS_MAX {
+            self.by_sid.clear();
+        }
+        self.by_sid.insert(login.record.sid.as_str().into(), login);
+    }
+
+    fn forget(&mut self, sid: &str) {
+        self.by_sid.remove(sid);
+    }
+}
+
+thread_local! {
+    static LOGINS: std::cell::RefCell<Logins> = std::cell::RefCell::new(Logins {
+        by_sid: crate::FastMap::default(),
+    });
+}
+
+/// What the response must do with the login cookie (set by a login, a logout or an ended
+/// session; written by [`finish`]).
+#[derive(Clone, Debug)]
+enum LoginCookie {
+    Set { sid: String, max_age: i64 },
+    Clear,
+}
+
+/// Typed access to the visitor's session, already checked against the session gate.
 pub struct TypedSession {
     session: Session,
-    record: Option<Arc<SessionRecord>>,
+    login: Option<Arc<Login>>,
+    req: HttpRequest,
+}
+
+/// A session being resolved: known at once (a worker's memory, or no login), or after a
+/// database read.
+pub enum Resolving {
+    /// Known.
+    Now(Result<TypedSession, AppError>),
+    /// Needs the database.
+    Later(LocalBoxFuture<'static, Result<TypedSession, AppError>>),
 }
 
 /// What a worker thread has already parsed out of cookies, by the plaintext it was parsed
@@ -90,25 +176,9 @@ impl<V: Clone> Parsed<V> {
 }
 
 thread_local! {
-    /// Session records, by the `auth` entry's JSON (the `last_seen` refresh changes it once
-    /// a minute): parsing its doubly-escaped JSON is a good part of reading the cookie.
-    static PARSED_RECORDS: std::cell::RefCell<Parsed<Arc<SessionRecord>>> =
-        std::cell::RefCell::new(Parsed::new());
     /// Whole session states, by the cookie's plaintext (`CookieStore`).
     static PARSED_STATES: std::cell::RefCell<Parsed<SessionState>> =
         std::cell::RefCell::new(Parsed::new());
-}
-
-/// The record in the session's `auth` entry, parsed once per worker.
-fn parsed_record(session: &Session) -> Option<Arc<SessionRecord>> {
-    let entries = session.entries();
-    let raw = entries.get(AUTH_KEY)?;
-    if let Some(hit) = PARSED_RECORDS.with(|c| c.borrow().get(raw)) {
-        return Some(hit);
-    }
-    let record = Arc::new(serde_json::from_str::<SessionRecord>(raw).ok()?);
-    PARSED_RECORDS.with(|c| c.borrow_mut().keep(raw, &record));
-    Some(record)
 }
 
 /// actix-session's cookie store (`actix_session::storage::CookieSessionStore`: the whole
@@ -221,7 +291,7 @@ fn unescaped(
 }
 
 /// Random bytes in a session id and in a CSRF token: 128 bits, twice what OWASP asks of a
-/// session id's entropy (64), in 22 characters; every request carries both in its cookie.
+/// session id's entropy (64), in 22 characters.
 const TOKEN_BYTES: usize = 16;
 
 fn random_token() -> String {
@@ -230,50 +300,212 @@ fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
 }
 
+/// Whether `value` can be a session id (22 characters of URL-safe base64): anything else is
+/// not looked up.
+fn plausible_sid(value: &str) -> bool {
+    value.len() == 22
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Notes a session's use at `now` in the database, in the background (the request does not
+/// wait for it).
+fn touch_later(state: &AppState, sid_hash: &str, now: i64) {
+    let db = state.db.clone();
+    let hash = sid_hash.to_owned();
+    actix_web::rt::spawn(async move {
+        if let Err(e) = store::touch_session(&db, &hash, now).await {
+            tracing::warn!(error = %e, "could not note a session's last use");
+        }
+    });
+}
+
 impl TypedSession {
-    /// Reads the cookie's session and judges it at `now`: an ended session (revoked, expired,
-    /// a guest after guest mode went off) is removed from the cookie and counts as logged out.
-    pub fn judge(session: Session, state: Option<&AppState>, now: DateTime<Utc>) -> Self {
-        let record = parsed_record(&session);
-        let record = match (record, state) {
-            (Some(mut rec), Some(state)) => match state.sessions.check(&rec, now) {
-                Verdict::Valid => Some(rec),
-                Verdict::Touch => {
-                    Arc::make_mut(&mut rec).last_seen = now.timestamp();
-                    let _ = session.insert(AUTH_KEY, &*rec);
-                    Some(rec)
-                }
-                Verdict::Ended => {
-                    session.remove(AUTH_KEY);
-                    None
-                }
-            },
-            _ => None,
+    fn anonymous(req: &HttpRequest, session: Session) -> Self {
+        Self {
+            session,
+            login: None,
+            req: req.clone(),
+        }
+    }
+
+    /// Finds and judges the request's session at `now`. A login this worker knows is judged in
+    /// memory; an unknown one, or one that looks ended here, is read from the database.
+    pub fn resolve(
+        req: &HttpRequest,
+        state: &web::Data<AppState>,
+        now: DateTime<Utc>,
+    ) -> Resolving {
+        let session = req.get_session();
+        // The id and, when this worker knows it, its login (looked up before the id is copied).
+        let found = req.cookies().ok().and_then(|jar| {
+            let sid = jar
+                .iter()
+                .find(|c| c.name() == LOGIN_COOKIE)
+                .map(|c| c.value())
+                .filter(|v| plausible_sid(v))?;
+            Some(
+                LOGINS
+                    .with(|l| l.borrow().get(sid))
+                    .ok_or_else(|| sid.to_owned()),
+            )
+        });
+        let Some(found) = found else {
+            if session.entries().contains_key(LEGACY_AUTH_KEY) {
+                let (req, state) = (req.clone(), state.clone());
+                return Resolving::Later(Box::pin(async move {
+                    Self::adopt_legacy(&req, session, &state, now).await
+                }));
+            }
+            return Resolving::Now(Ok(Self::anonymous(req, session)));
         };
-        Self { session, record }
+        let sid = match found {
+            Ok(login) => match state.sessions.check(&login.record, &login.sid_hash, now) {
+                Verdict::Valid => {
+                    return Resolving::Now(Ok(Self {
+                        session,
+                        login: Some(login),
+                        req: req.clone(),
+                    }))
+                }
+                Verdict::Touch => {
+                    let mut fresh = Login::clone(&login);
+                    fresh.record.last_seen = now.timestamp();
+                    touch_later(state, &fresh.sid_hash, fresh.record.last_seen);
+                    let fresh = Arc::new(fresh);
+                    LOGINS.with(|l| l.borrow_mut().keep(fresh.clone()));
+                    return Resolving::Now(Ok(Self {
+                        session,
+                        login: Some(fresh),
+                        req: req.clone(),
+                    }));
+                }
+                // Idle here may not be idle elsewhere: the database decides.
+                Verdict::Ended => login.record.sid.clone(),
+            },
+            Err(sid) => sid,
+        };
+        let (req, state) = (req.clone(), state.clone());
+        Resolving::Later(Box::pin(async move {
+            Self::load(&req, session, &state, sid, now).await
+        }))
+    }
+
+    /// Reads the session `sid` from the database and judges it; an unknown or ended one clears
+    /// the login cookie.
+    async fn load(
+        req: &HttpRequest,
+        session: Session,
+        state: &AppState,
+        sid: String,
+        now: DateTime<Utc>,
+    ) -> Result<Self, AppError> {
+        LOGINS.with(|l| l.borrow_mut().forget(&sid));
+        let hash = store::hash(&sid);
+        let stored = store::live_session(&state.db, &hash, now).await?;
+        let Some(stored) = stored else {
+            req.extensions_mut().insert(LoginCookie::Clear);
+            return Ok(Self::anonymous(req, session));
+        };
+        let mut login = Login {
+            record: SessionRecord {
+                sid,
+                user: stored.user,
+                created_at: stored.created_at,
+                last_seen: stored.last_seen,
+            },
+            sid_hash: hash,
+            csrf: String::new(),
+        };
+        match state.sessions.check(&login.record, &login.sid_hash, now) {
+            Verdict::Ended => {
+                req.extensions_mut().insert(LoginCookie::Clear);
+                return Ok(Self::anonymous(req, session));
+            }
+            Verdict::Touch => {
+                login.record.last_seen = now.timestamp();
+                touch_later(state, &login.sid_hash, login.record.last_seen);
+            }
+            Verdict::Valid => {}
+        }
+        login.csrf = state.sessions.csrf_for(&login.record.sid);
+        let login = Arc::new(login);
+        LOGINS.with(|l| l.borrow_mut().keep(login.clone()));
+        Ok(Self {
+            session,
+            login: Some(login),
+            req: req.clone(),
+        })
+    }
+
+    /// A login kept in the session cookie by an earlier version: judged as that version did,
+    /// then moved to the server (the row learns the user, the browser gets a login cookie, the
+    /// cookie's entry goes).
+    async fn adopt_legacy(
+        req: &HttpRequest,
+        session: Session,
+        state: &AppState,
+        now: DateTime<Utc>,
+    ) -> Result<Self, AppError> {
+        let record = session.get::<SessionRecord>(LEGACY_AUTH_KEY).ok().flatten();
+        let Some(mut record) = record else {
+            session.remove(LEGACY_AUTH_KEY);
+            return Ok(Self::anonymous(req, session));
+        };
+        let hash = store::hash(&record.sid);
+        match state.sessions.check(&record, &hash, now) {
+            Verdict::Ended => {
+                session.remove(LEGACY_AUTH_KEY);
+                return Ok(Self::anonymous(req, session));
+            }
+            Verdict::Touch => record.last_seen = now.timestamp(),
+            Verdict::Valid => {}
+        }
+        // The entry goes only once the database has the login (a failed write keeps it).
+        store::adopt_session(&state.db, &hash, &record.user, record.last_seen).await?;
+        let live = store::live_session(&state.db, &hash, now).await?.is_some();
+        session.remove(LEGACY_AUTH_KEY);
+        if !live {
+            return Ok(Self::anonymous(req, session));
+        }
+        let limits = state.sessions.limits(record.user.role);
+        let max_age = record.created_at + limits.absolute.num_seconds() - now.timestamp();
+        req.extensions_mut().insert(LoginCookie::Set {
+            sid: record.sid.clone(),
+            max_age,
+        });
+        let login = Arc::new(Login::new(record, state));
+        LOGINS.with(|l| l.borrow_mut().keep(login.clone()));
+        Ok(Self {
+            session,
+            login: Some(login),
+            req: req.clone(),
+        })
     }
 
     /// The logged-in user, if any.
     pub fn user(&self) -> Option<SessionUser> {
-        self.record.as_ref().map(|r| r.user.clone())
+        self.login.as_ref().map(|l| l.record.user.clone())
     }
 
     /// The logged-in user, borrowed.
     pub fn user_ref(&self) -> Option<&SessionUser> {
-        self.record.as_ref().map(|r| &r.user)
+        self.login.as_ref().map(|l| &l.record.user)
     }
 
-    /// Logs `user` in: a new session row, a new session id and a new CSRF token in the cookie
-    /// (so nothing set before the login, by anyone, carries over).
+    /// Logs `user` in: a new session row and id (a new login cookie) and no CSRF token of
+    /// before the login in the session cookie (so nothing set before the login, by anyone,
+    /// carries over).
     pub async fn log_in(&self, state: &AppState, user: &SessionUser) -> Result<(), AppError> {
         let now = state.clock.now();
-        if let Some(old) = &self.record {
+        if let Some(old) = &self.login {
             // Switching accounts ends the previous session.
-            self.end(state, &old.sid).await?;
+            self.end(state, &old.record.sid).await?;
         }
         // Stars gathered anonymously or as a guest go with the login; another account's do not.
-        let carried = match &self.record {
-            Some(old) if old.user.role != crate::auth::user::UserRole::Guest => Vec::new(),
+        let carried = match &self.login {
+            Some(old) if old.record.user.role != crate::auth::user::UserRole::Guest => Vec::new(),
             _ => self.stars(),
         };
         let sid = random_token();
@@ -281,9 +513,7 @@ impl TypedSession {
         store::insert_session(
             &state.db,
             &store::hash(&sid),
-            &user.id,
-            &user.name,
-            user.role,
+            user,
             now,
             now + limits.absolute,
         )
@@ -291,18 +521,23 @@ impl TypedSession {
         let stars = crate::agenda::login::after_login(&state.db, user, carried, now).await?;
         self.session.renew();
         self.session.remove(CSRF_KEY);
+        self.session.remove(LEGACY_AUTH_KEY);
         self.set_stars(&stars)?;
-        self.session
-            .insert(
-                AUTH_KEY,
-                SessionRecord {
-                    sid,
-                    user: user.clone(),
-                    created_at: now.timestamp(),
-                    last_seen: now.timestamp(),
-                },
-            )
-            .map_err(|e| AppError::Internal(anyhow::anyhow!("storing the session: {e}")))
+        let login = Arc::new(Login::new(
+            SessionRecord {
+                sid: sid.clone(),
+                user: user.clone(),
+                created_at: now.timestamp(),
+                last_seen: now.timestamp(),
+            },
+            state,
+        ));
+        LOGINS.with(|l| l.borrow_mut().keep(login));
+        self.req.extensions_mut().insert(LoginCookie::Set {
+            sid,
+            max_age: limits.absolute.num_seconds(),
+        });
+        Ok(())
     }
 
     /// The agenda stars kept in the cookie (session ids).
@@ -316,7 +551,6 @@ impl TypedSession {
 
     /// Replaces the agenda stars kept in the cookie.
     pub fn set_stars(&self, stars: &[i64]) -> Result<(), AppError> {
-        // No stars, no entry: every request decrypts and parses the cookie.
         if stars.is_empty() {
             if self.session.entries().contains_key(STARS_KEY) {
                 self.session.remove(STARS_KEY);
@@ -345,22 +579,28 @@ impl TypedSession {
     async fn end(&self, state: &AppState, sid: &str) -> Result<(), AppError> {
         let h = store::hash(sid);
         state.sessions.revoke_locally(&h);
+        LOGINS.with(|l| l.borrow_mut().forget(sid));
         store::revoke_session(&state.db, &h, state.clock.now()).await?;
         Ok(())
     }
 
-    /// Logs out: the session ends in the database and on every instance, and the cookie is
+    /// Logs out: the session ends in the database and on every instance, and both cookies are
     /// cleared.
     pub async fn log_out(&self, state: &AppState) -> Result<(), AppError> {
-        if let Some(rec) = &self.record {
-            self.end(state, &rec.sid).await?;
+        if let Some(login) = &self.login {
+            self.end(state, &login.record.sid).await?;
         }
         self.session.purge();
+        self.req.extensions_mut().insert(LoginCookie::Clear);
         Ok(())
     }
 
-    /// The CSRF token of this browser session, made on first use.
+    /// The CSRF token of this visitor: the login's, or for a visitor who is not logged in one
+    /// kept in the session cookie (made on first use).
     pub fn csrf_token(&self) -> String {
+        if let Some(login) = &self.login {
+            return login.csrf.clone();
+        }
         if let Ok(Some(t)) = self.session.get::<String>(CSRF_KEY) {
             return t;
         }
@@ -370,13 +610,19 @@ impl TypedSession {
         token
     }
 
-    /// Checks a submitted form's token against the session's, in constant time.
+    /// Checks a submitted form's token against the visitor's, in constant time.
     pub fn verify_csrf(&self, submitted: &str) -> Result<(), AppError> {
-        // The entry is the JSON of a URL-safe base64 token: read borrowed, without a copy.
-        let entries = self.session.entries();
-        let expected = entries
-            .get(CSRF_KEY)
-            .and_then(|raw| serde_json::from_str::<&str>(raw).ok());
+        let entries;
+        let expected = match &self.login {
+            Some(login) => Some(login.csrf.as_str()),
+            None => {
+                // The entry is the JSON of a URL-safe base64 token: read borrowed, no copy.
+                entries = self.session.entries();
+                entries
+                    .get(CSRF_KEY)
+                    .and_then(|raw| serde_json::from_str::<&str>(raw).ok())
+            }
+        };
         match expected {
             Some(e)
                 if !submitted.is_empty()
@@ -393,18 +639,59 @@ impl TypedSession {
     }
 }
 
+/// Writes what the request decided about the cookies into its response: the login cookie set
+/// or cleared, and a session cookie whose state went empty removed rather than rewritten
+/// (called inside the session middleware, after the handler).
+pub fn finish<B>(res: &mut ServiceResponse<B>) {
+    let mark = res.request().extensions_mut().remove::<LoginCookie>();
+    if let Some(mark) = mark {
+        let secure = res
+            .request()
+            .app_data::<web::Data<AppState>>()
+            .is_some_and(|s| s.sessions.secure_cookies());
+        let mut cookie = match mark {
+            LoginCookie::Set { sid, max_age } => {
+                let mut c = actix_web::cookie::Cookie::new(LOGIN_COOKIE, sid);
+                c.set_max_age(actix_web::cookie::time::Duration::seconds(max_age.max(0)));
+                c
+            }
+            LoginCookie::Clear => {
+                let mut c = actix_web::cookie::Cookie::new(LOGIN_COOKIE, "");
+                c.make_removal();
+                c
+            }
+        };
+        cookie.set_path("/");
+        cookie.set_http_only(true);
+        cookie.set_secure(secure);
+        cookie.set_same_site(actix_web::cookie::SameSite::Lax);
+        if let Err(e) = res.response_mut().add_cookie(&cookie) {
+            tracing::warn!(error = %e, "could not set the login cookie");
+        }
+    }
+    let session = res.request().get_session();
+    if matches!(
+        session.status(),
+        SessionStatus::Changed | SessionStatus::Renewed
+    ) && session.entries().is_empty()
+    {
+        session.purge();
+    }
+}
+
 impl FromRequest for TypedSession {
-    type Error = actix_web::Error;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>();
-        let now = state.map_or_else(Utc::now, |s| s.clock.now());
-        ready(Ok(TypedSession::judge(
-            req.get_session(),
-            state.map(|s| s.get_ref()),
-            now,
-        )))
+        let Some(state) = req.app_data::<web::Data<AppState>>() else {
+            let session = Self::anonymous(req, req.get_session());
+            return Box::pin(std::future::ready(Ok(session)));
+        };
+        match Self::resolve(req, state, state.clock.now()) {
+            Resolving::Now(r) => Box::pin(std::future::ready(r)),
+            Resolving::Later(f) => f,
+        }
     }
 }
 

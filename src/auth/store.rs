@@ -8,7 +8,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use crate::auth::user::UserRole;
+use crate::auth::user::{SessionUser, UserRole};
 use crate::db::{from_db_time, to_db_time, Db};
 use crate::sync::{store::bump, Topic};
 
@@ -121,26 +121,116 @@ pub async fn redeem_admin_token(
 
 // --- sessions ---------------------------------------------------------------------------
 
-/// Records a new session.
+/// Records a new session of `user` (kept whole, so another instance learns who the session
+/// is from its id alone).
 pub async fn insert_session(
     db: &Db,
     id_hash: &str,
-    user_id: &str,
-    name: &str,
-    role: UserRole,
+    user: &SessionUser,
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "insert into auth_sessions (id_hash, user_id, name, role, created_at, expires_at, \
-         revoked_at) values ($1, $2, $3, $4, $5, $6, null)",
+         revoked_at, user_json, last_seen) values ($1, $2, $3, $4, $5, $6, null, $7, $5)",
     )
     .bind(id_hash)
-    .bind(user_id)
-    .bind(name)
-    .bind(role.as_str())
+    .bind(&user.id)
+    .bind(&user.name)
+    .bind(user.role.as_str())
     .bind(to_db_time(now))
     .bind(to_db_time(expires_at))
+    .bind(user_json(user))
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+fn user_json(user: &SessionUser) -> String {
+    // Plain data with string keys: serialising it cannot fail.
+    serde_json::to_string(user).unwrap_or_default()
+}
+
+/// A live session as the database keeps it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredLogin {
+    /// Who.
+    pub user: SessionUser,
+    /// Login instant (Unix seconds).
+    pub created_at: i64,
+    /// Last use as the instances last wrote it (Unix seconds).
+    pub last_seen: i64,
+}
+
+/// The session whose id hashes to `id_hash`, if it is neither revoked nor past its absolute
+/// end at `now`.
+pub async fn live_session(
+    db: &Db,
+    id_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<StoredLogin>, sqlx::Error> {
+    let row = sqlx::query(
+        "select user_id, name, role, created_at, user_json, last_seen from auth_sessions \
+         where id_hash = $1 and revoked_at is null and expires_at > $2",
+    )
+    .bind(id_hash)
+    .bind(to_db_time(now))
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let created_at: i64 = r.try_get("created_at")?;
+    let last_seen: Option<i64> = r.try_get("last_seen")?;
+    let json: Option<String> = r.try_get("user_json")?;
+    let user = match json.and_then(|j| serde_json::from_str::<SessionUser>(&j).ok()) {
+        Some(user) => user,
+        None => {
+            // A row from before user_json: the name and role it was made with.
+            let role: String = r.try_get("role")?;
+            let Some(role) = UserRole::ALL.into_iter().find(|x| x.as_str() == role) else {
+                return Ok(None);
+            };
+            SessionUser::new(
+                r.try_get::<String, _>("user_id")?,
+                r.try_get::<String, _>("name")?,
+                role,
+            )
+        }
+    };
+    Ok(Some(StoredLogin {
+        user,
+        created_at,
+        last_seen: last_seen.unwrap_or(created_at),
+    }))
+}
+
+/// Notes that the session `id_hash` was used at `at` (never moves the instant back).
+pub async fn touch_session(db: &Db, id_hash: &str, at: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update auth_sessions set last_seen = $1 where id_hash = $2 \
+         and (last_seen is null or last_seen < $1)",
+    )
+    .bind(at)
+    .bind(id_hash)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// Fills in the user and last use of a session made before they were kept here (its browser
+/// carried them in the session cookie).
+pub async fn adopt_session(
+    db: &Db,
+    id_hash: &str,
+    user: &SessionUser,
+    last_seen: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update auth_sessions set user_json = $1, last_seen = $2 \
+         where id_hash = $3 and user_json is null",
+    )
+    .bind(user_json(user))
+    .bind(last_seen)
+    .bind(id_hash)
     .execute(db.pool())
     .await?;
     Ok(())

@@ -2,6 +2,8 @@
 //! `ResponseError` has none), so this middleware, which runs inside the session middleware,
 //! renders the same content again with the request's page context: the visitor's name and
 //! login links, the conference's name, their zone. If that fails, the minimal page stays.
+//! Last, it writes what the request decided about the cookies (`auth::session::finish`),
+//! before the session middleware writes the session cookie.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -17,8 +19,9 @@ pub async fn full_layout(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let res = next.call(req).await?.map_into_boxed_body();
+    let mut res = next.call(req).await?.map_into_boxed_body();
     let Some(content) = res.response().extensions().get::<ErrorContent>().cloned() else {
+        crate::auth::session::finish(&mut res);
         return Ok(res);
     };
     let (req, response) = res.into_parts();
@@ -30,5 +33,7 @@ pub async fn full_layout(
         Some(html) => response.set_body(BoxBody::new(html)),
         None => response,
     };
-    Ok(ServiceResponse::new(req, response))
+    let mut res = ServiceResponse::new(req, response);
+    crate::auth::session::finish(&mut res);
+    Ok(res)
 }

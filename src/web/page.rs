@@ -19,7 +19,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::auth::session::TypedSession;
+use crate::auth::session::{Resolving, TypedSession};
 use crate::auth::user::SessionUser;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -62,14 +62,36 @@ impl Visitor {
         self.session.csrf_token()
     }
 
-    /// The visitor of `req`, whose session is judged at the one clock reading of the request.
-    fn of(req: &HttpRequest) -> Result<Self, AppError> {
-        let state = req
-            .app_data::<web::Data<AppState>>()
-            .cloned()
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("application state missing")))?;
+    /// The visitor of `req`, whose session is judged at the one clock reading of the request:
+    /// at once when this worker knows the login (or there is none), else after a database read.
+    fn resolve(req: &HttpRequest) -> VisitorFuture {
+        let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+            return futures::future::Either::Left(std::future::ready(Err(AppError::Internal(
+                anyhow::anyhow!("application state missing"),
+            ))));
+        };
         let real_now = state.clock.now();
-        let session = TypedSession::judge(req.get_session(), Some(&state), real_now);
+        match TypedSession::resolve(req, &state, real_now) {
+            Resolving::Now(session) => futures::future::Either::Left(std::future::ready(
+                session.map(|s| Visitor::assemble(req, state, s, real_now)),
+            )),
+            Resolving::Later(session) => {
+                let req = req.clone();
+                futures::future::Either::Right(Box::pin(async move {
+                    let session = session.await?;
+                    Ok(Visitor::assemble(&req, state, session, real_now))
+                }))
+            }
+        }
+    }
+
+    /// The visitor of `req` with its judged `session`.
+    fn assemble(
+        req: &HttpRequest,
+        state: web::Data<AppState>,
+        session: TypedSession,
+        real_now: DateTime<Utc>,
+    ) -> Self {
         let conference_tz = state.conference_tz();
         let query_tz = match req.query_string() {
             "" => None,
@@ -83,23 +105,29 @@ impl Visitor {
             cookie_tz.as_ref().map(|c| c.value()),
             conference_tz,
         );
-        Ok(Visitor {
+        Visitor {
             state,
             session,
             zone,
             conference_tz,
             real_now,
             req: req.clone(),
-        })
+        }
     }
 }
 
+/// A visitor known at once, or after its session was read from the database.
+type VisitorFuture = futures::future::Either<
+    std::future::Ready<Result<Visitor, AppError>>,
+    futures::future::LocalBoxFuture<'static, Result<Visitor, AppError>>,
+>;
+
 impl FromRequest for Visitor {
     type Error = AppError;
-    type Future = std::future::Ready<Result<Self, AppError>>;
+    type Future = VisitorFuture;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(Visitor::of(req))
+        Visitor::resolve(req)
     }
 }
 
@@ -208,14 +236,14 @@ impl PageCtx {
 
 impl FromRequest for PageCtx {
     type Error = AppError;
-    type Future = std::future::Ready<Result<Self, AppError>>;
+    type Future = futures::future::Map<
+        VisitorFuture,
+        fn(Result<Visitor, AppError>) -> Result<Self, AppError>,
+    >;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        std::future::ready(
-            Visitor::from_request(req, payload)
-                .into_inner()
-                .map(PageCtx::of),
-        )
+        use futures::FutureExt;
+        Visitor::from_request(req, payload).map(|v| v.map(PageCtx::of))
     }
 }
 

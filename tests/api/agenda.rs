@@ -589,9 +589,11 @@ async fn an_account_known_only_from_its_logins_gets_join_links_with_the_role_it_
             hallway::auth::store::insert_session(
                 &db,
                 &hallway::auth::store::hash(&format!("sid-{at}")),
-                "oidc-0123456789abcdef0123",
-                "Olga Oidc",
-                role,
+                &hallway::auth::user::SessionUser::new(
+                    "oidc-0123456789abcdef0123",
+                    "Olga Oidc",
+                    role,
+                ),
                 now + Duration::seconds(at),
                 now + Duration::hours(12),
             )

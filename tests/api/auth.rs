@@ -299,6 +299,15 @@ async fn a_missing_wrong_or_other_sessions_csrf_token_is_refused() {
     assert_eq!(a.staff_status().await, 200, "still logged in");
 }
 
+/// The value of cookie `name` in a Cookie header.
+fn cookie_value(header: &str, name: &str) -> Option<String> {
+    header
+        .split(';')
+        .map(str::trim)
+        .find_map(|c| c.strip_prefix(name)?.strip_prefix('='))
+        .map(str::to_owned)
+}
+
 #[tokio::test]
 async fn forged_tampered_and_expired_cookies_count_as_logged_out() {
     let app = spawn_app().await;
@@ -311,25 +320,20 @@ async fn forged_tampered_and_expired_cookies_count_as_logged_out() {
             .status(),
         200
     );
-    let (name, value) = cookie
-        .split(';')
-        .map(str::trim)
-        .find_map(|c| {
-            c.strip_prefix("hallway_session=")
-                .map(|v| ("hallway_session", v))
-        })
-        .expect("session cookie");
-    // Tampered: one character changed.
-    let mut bytes = value.as_bytes().to_vec();
+    let sid = cookie_value(&cookie, "hallway_login").expect("login cookie");
+    // Tampered: one character of the session id changed.
+    let mut bytes = sid.as_bytes().to_vec();
     let i = bytes.len() / 2;
     bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
-    let tampered = format!("{name}={}", String::from_utf8(bytes).unwrap());
-    // Forged: what an unsigned cookie of the old kind would say.
+    let tampered = format!("hallway_login={}", String::from_utf8(bytes).unwrap());
+    // Guessed: a well-formed id nobody was given.
+    let guessed = "hallway_login=AAAAAAAAAAAAAAAAAAAAAA".to_owned();
+    // Forged: what an unsigned session cookie of the oldest kind would say.
     let forged = format!(
-        "{name}={}",
+        "hallway_session={}",
         "{\"user\":\"{\\\"id\\\":\\\"x\\\",\\\"name\\\":\\\"Eve\\\",\\\"role\\\":\\\"admin\\\"}\"}"
     );
-    for c in [tampered, forged] {
+    for c in [tampered, guessed, forged] {
         let r = get_with_cookie(&app, "/admin/status", &c).await;
         assert_eq!(r.status(), 303, "{c}");
         assert!(r.headers()[LOCATION]
@@ -341,31 +345,193 @@ async fn forged_tampered_and_expired_cookies_count_as_logged_out() {
     app.clock.advance(chrono::Duration::hours(4));
     let r = get_with_cookie(&app, "/admin/status", &cookie).await;
     assert_eq!(r.status(), 303, "an idle admin session ends server-side");
+    let cleared = r
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.starts_with("hallway_login=;") && v.contains("Max-Age=0"));
+    assert!(cleared, "the ended session's login cookie is removed");
+}
+
+#[tokio::test]
+async fn a_login_cookie_holds_only_the_session_id_and_a_guest_carries_no_session_cookie() {
+    let app = spawn_app().await;
+    let b = Browser::new(&app);
+    b.csrf().await;
+    assert!(
+        cookie_value(&b.cookies(), "hallway_session").is_some(),
+        "a visitor who is not logged in keeps the form token in the session cookie"
+    );
+    let r = b.guest("Gina").await;
+    assert_eq!(r.status(), 303);
+    let set: Vec<String> = r
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let login = set
+        .iter()
+        .find(|v| v.starts_with("hallway_login="))
+        .expect("a login cookie");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age="] {
+        assert!(login.contains(attribute), "{attribute} in {login}");
+    }
+    let cookies = b.cookies();
+    let sid = cookie_value(&cookies, "hallway_login").unwrap();
+    assert_eq!(sid.len(), 22, "128 random bits, URL-safe base64: {sid}");
+    assert!(
+        cookie_value(&cookies, "hallway_session").is_none(),
+        "the emptied session cookie was removed, not rewritten: {set:?}"
+    );
+    // The database knows the session by its id's hash and holds who it is.
+    let stored = hallway::auth::store::live_session(
+        &app.db,
+        &hallway::auth::store::hash(&sid),
+        app.clock.now(),
+    )
+    .await
+    .unwrap()
+    .expect("the session row");
+    assert_eq!(stored.user.name, "Gina");
+    assert!(b.page("/").await.contains("Gina"));
+    // Forms of a logged-in visitor carry the session's token, and posting them works.
+    let token = csrf_in(&b.page("/").await);
+    assert_eq!(token, app.state.sessions.csrf_for(&sid));
+    let r = b.post("/logout", &[("csrf", &token)]).await;
+    assert_eq!(r.status(), 303);
+    assert!(cookie_value(&b.cookies(), "hallway_login").is_none());
+}
+
+#[tokio::test]
+async fn another_instance_knows_a_login_from_its_id_and_reads_a_recent_use_before_ending_it() {
+    let app = spawn_app().await;
+    let other = app.another_instance().await;
+    let b = Browser::new(&app);
+    b.admin(&app).await;
+    let cookie = b.cookies();
+    let status_on = |base: String, cookie: String| async move {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .get(format!("{base}/admin/status"))
+            .header(COOKIE, cookie)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(status_on(other.address.clone(), cookie.clone()).await, 200);
+    // Used on the first instance for 3 h in steps (the staff idle limit is 4 h): each use
+    // after a minute is written back to the session's row.
+    let sid = cookie_value(&cookie, "hallway_login").unwrap();
+    let hash = hallway::auth::store::hash(&sid);
+    for _ in 0..3 {
+        app.clock.advance(chrono::Duration::hours(1));
+        assert_eq!(status_on(app.address.clone(), cookie.clone()).await, 200);
+    }
+    let used = app.clock.now().timestamp();
+    let mut seen = 0;
+    for _ in 0..100 {
+        seen = hallway::auth::store::live_session(&app.db, &hash, app.clock.now())
+            .await
+            .unwrap()
+            .unwrap()
+            .last_seen;
+        if seen == used {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(seen, used, "the last use reached the database");
+    // 4 h after the second instance last saw it, the session is idle there, but not in
+    // the database: it stays logged in.
+    app.clock
+        .advance(chrono::Duration::hours(1) + chrono::Duration::minutes(1));
+    assert_eq!(status_on(other.address.clone(), cookie.clone()).await, 200);
+    // Logged out on the first instance, the second refuses it after its refresh.
+    let token = csrf_in(&b.page("/").await);
+    assert_eq!(b.post("/logout", &[("csrf", &token)]).await.status(), 303);
+    other.state.refresh_once().await.unwrap();
+    assert_eq!(status_on(other.address.clone(), cookie).await, 303);
+}
+
+#[tokio::test]
+async fn a_login_kept_in_the_session_cookie_by_an_earlier_version_moves_to_the_server() {
+    use actix_web::cookie::{Cookie, CookieJar, Key};
+    let app = spawn_app().await;
+    let now = app.clock.now();
+    let sid = "LegacySessionId0123456";
+    let user = hallway::auth::user::SessionUser::new(
+        "admin-legacy",
+        "Lea Legacy",
+        hallway::auth::user::UserRole::Admin,
+    );
+    hallway::auth::store::insert_session(
+        &app.db,
+        &hallway::auth::store::hash(sid),
+        &user,
+        now,
+        now + chrono::Duration::hours(12),
+    )
+    .await
+    .unwrap();
+    // What the earlier version wrote: the session state (a map of JSON strings), encrypted
+    // as actix-session's private cookie under the configured key.
+    let record = serde_json::json!({
+        "sid": sid,
+        "user": {"id": "admin-legacy", "name": "Lea Legacy", "role": "admin"},
+        "created_at": now.timestamp(),
+        "last_seen": now.timestamp(),
+    });
+    let state = serde_json::json!({ "auth": record.to_string(), "csrf": "\"old-token\"" });
+    use secrecy::ExposeSecret;
+    let secret = app
+        .raw
+        .server
+        .session_key
+        .clone()
+        .expect("the test config sets a key");
+    let key = Key::derive_from(secret.expose_secret().as_bytes());
+    let mut jar = CookieJar::new();
+    jar.private_mut(&key)
+        .add(Cookie::new("hallway_session", state.to_string()));
+    let value = jar.get("hallway_session").unwrap().value().to_owned();
+    let r = get_with_cookie(&app, "/admin/status", &format!("hallway_session={value}")).await;
+    assert_eq!(r.status(), 200, "still logged in after the upgrade");
+    let login = r
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("hallway_login="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+        .expect("the login moves to a login cookie");
+    assert_eq!(login, sid);
+    let r = get_with_cookie(&app, "/admin/status", &format!("hallway_login={sid}")).await;
+    assert_eq!(r.status(), 200, "the login cookie alone is the login now");
 }
 
 #[tokio::test]
 async fn the_session_cookie_goes_out_as_plain_base64_and_an_escaped_one_still_reads() {
     let app = spawn_app().await;
-    // Standard base64 has a '/' or '=' in almost every cookie of this length; log in until one
+    // Standard base64 has a '/' or '=' in almost every cookie of this length; visit until one
     // does, so that there is something an escaping server would have written as %2F or %3D.
     let mut value = String::new();
+    let mut token = String::new();
     for _ in 0..20 {
         let b = Browser::new(&app);
-        b.admin(&app).await;
-        let cookies = b.cookies();
-        value = cookies
-            .split(';')
-            .map(str::trim)
-            .find_map(|c| c.strip_prefix("hallway_session="))
-            .expect("session cookie")
-            .to_owned();
+        token = b.csrf().await;
+        value = cookie_value(&b.cookies(), "hallway_session").expect("session cookie");
         if value.contains(['/', '=']) {
             break;
         }
     }
     assert!(
         value.contains(['/', '=']),
-        "no cookie with '/' or '=' in 20 logins"
+        "no cookie with '/' or '=' in 20 visits"
     );
     assert!(
         value
@@ -379,8 +545,9 @@ async fn the_session_cookie_goes_out_as_plain_base64_and_an_escaped_one_still_re
         value.replace('/', "%2F").replace('=', "%3D")
     );
     for cookie in [plain, escaped] {
-        let r = get_with_cookie(&app, "/admin/status", &cookie).await;
+        let r = get_with_cookie(&app, "/login", &cookie).await;
         assert_eq!(r.status(), 200, "{cookie}");
+        assert_eq!(csrf_in(&r.text().await.unwrap()), token, "{cookie}");
     }
 }
 
