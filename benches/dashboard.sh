@@ -55,7 +55,7 @@ print(f"created {rooms} meetings with 3 people each on {len(urls)} servers")
 PY
 next_rounds 1 >/dev/null
 staff_login "$WORK/dash.toml"
-curl -sf -H "Cookie: hallway_session=$STAFF_COOKIE" "$HW_URL/admin/status" >"$WORK/dash.html"
+curl -sf -H "Cookie: $STAFF_COOKIE" "$HW_URL/admin/status" >"$WORK/dash.html"
 running=$(grep -c '<tr class="running' "$WORK/dash.html" || true)
 [ "$running" -ge "$rooms" ] || { echo "the dashboard shows $running running rooms, not $rooms" >&2; exit 1; }
 echo "dashboard: $(stat -c %s "$WORK/dash.html") bytes, $running running rooms"
@@ -71,7 +71,7 @@ for _ in $(seq 10); do
 done
 [ "$errs" -ge 1 ] || { echo "no round saw the slow server fail" >&2; exit 1; }
 echo "a round with s150 slow: $round_ms ms, $errs server(s) failing"
-curl -sf -H "Cookie: hallway_session=$STAFF_COOKIE" "$HW_URL/admin/status" >"$WORK/dash-slow.html"
+curl -sf -H "Cookie: $STAFF_COOKIE" "$HW_URL/admin/status" >"$WORK/dash-slow.html"
 grep -q 'no answer within\|BBB timeout' "$WORK/dash-slow.html" || { echo "the dashboard does not show the slow server" >&2; exit 1; }
 slow=$(METHOD=GET REQ_PATH=/admin/status COOKIE="$STAFF_COOKIE" run_wrk benches/http/wrk.lua "$HW_URL" "$conns" "$secs")
 curl -sf -X DELETE "$slow_origin/sim/faults" >/dev/null

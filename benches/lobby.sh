@@ -34,7 +34,7 @@ login "$HW_URL"
 read -r code location < <(post_join "$HW_URL" hack1)
 [ "$code" = 303 ] && [[ "$location" == "$HW_URL/rooms/hack1/lobby"* ]] ||
   { echo "a guest's join answered $code $location, not the lobby" >&2; exit 1; }
-meeting=$(curl -sf -H "Cookie: hallway_session=$COOKIE" "$location" | grep -oE 'data-meeting="[^"]*"' | head -1 | sed 's/.*="//; s/"$//')
+meeting=$(curl -sf -H "Cookie: $COOKIE" "$location" | grep -oE 'data-meeting="[^"]*"' | head -1 | sed 's/.*="//; s/"$//')
 
 # The moderator: a one-time admin link, logged in with curl's own jar.
 mod_jar="$WORK/moderator.jar"

@@ -28,14 +28,14 @@ python3 benches/http/gen_schedule.py "$sessions" "$rooms" >"$WORK/schedule.xml"
 "$HALLWAY" --config "$WORK/hallway.toml" schedule import "$WORK/schedule.xml" | tail -1
 start_hallway "$WORK/hallway.toml" main
 login "$HW_URL"
-curl -sf -H "Cookie: hallway_session=$COOKIE" "$HW_URL/" >"$WORK/now.html"
+curl -sf -H "Cookie: $COOKIE" "$HW_URL/" >"$WORK/now.html"
 bytes=$(stat -c %s "$WORK/now.html")
 grep -q "Session " "$WORK/now.html" || { echo "the now page shows no session" >&2; exit 1; }
 echo "now page: $bytes bytes, $(grep -o 'Session [0-9]*:' "$WORK/now.html" | sort -u | wc -l) sessions on it"
 # The conditional GET: the page's ETag answers 304 (within the same minute).
-etag=$(curl -sf -D - -o /dev/null -H "Cookie: hallway_session=$COOKIE" "$HW_URL/" | tr -d '\r' | awk 'tolower($1) == "etag:" { print $2 }')
+etag=$(curl -sf -D - -o /dev/null -H "Cookie: $COOKIE" "$HW_URL/" | tr -d '\r' | awk 'tolower($1) == "etag:" { print $2 }')
 [ -n "$etag" ] || { echo "the now page has no ETag" >&2; exit 1; }
-code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: hallway_session=$COOKIE" -H "If-None-Match: $etag" "$HW_URL/")
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $COOKIE" -H "If-None-Match: $etag" "$HW_URL/")
 echo "conditional GET with its ETag $etag: $code"
 
 hw=$(METHOD=GET REQ_PATH=/ COOKIE="$COOKIE" run_wrk benches/http/wrk.lua "$HW_URL" 64 "$secs")

@@ -11,7 +11,7 @@ url, count, cookie, trigger = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.ar
 u = urlsplit(url)
 path = u.path + ("?" + u.query if u.query else "")
 request = (f"GET {path} HTTP/1.1\r\nHost: {u.netloc}\r\nAccept: text/event-stream\r\n"
-           + (f"Cookie: hallway_session={cookie}\r\n" if cookie else "") + "\r\n").encode()
+           + (f"Cookie: {cookie}\r\n" if cookie else "") + "\r\n").encode()
 
 async def open_one():
     r, w = await asyncio.open_connection(u.hostname, u.port)

@@ -108,7 +108,7 @@ start_hallway() {
 }
 
 # login BASE: logs a guest in (GET /login for the CSRF token and cookie, POST /login/guest);
-# sets COOKIE (the hallway_session value) and CSRF (the logged-in session's token).
+# sets COOKIE (the Cookie header: hallway_login and, if set, hallway_session) and CSRF (the logged-in session's token).
 login() {
   local jar="$WORK/jar-$$-$RANDOM" csrf code
   csrf=$(curl -sf -c "$jar" -b "$jar" "$1/login" | grep -oE 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
@@ -116,13 +116,13 @@ login() {
     --data-urlencode "csrf=$csrf" --data-urlencode "name=Bench Guest" "$1/login/guest")
   [ "$code" = 303 ] || { echo "guest login answered $code" >&2; exit 1; }
   CSRF=$(curl -sf -c "$jar" -b "$jar" "$1/login" | grep -oE 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
-  COOKIE=$(awk '$6 == "hallway_session" { print $7 }' "$jar")
+  COOKIE=$(awk '$6 ~ /^hallway_/ { printf "%s%s=%s", sep, $6, $7; sep = "; " }' "$jar")
   [ -n "$COOKIE" ] && [ -n "$CSRF" ] || { echo "login gave no cookie or token" >&2; exit 1; }
 }
 
 # post_join BASE SLUG: one join as the logged-in guest; prints "STATUS LOCATION".
 post_join() {
-  curl -s -o /dev/null -w '%{http_code} %{redirect_url}\n' -H "Cookie: hallway_session=$COOKIE" \
+  curl -s -o /dev/null -w '%{http_code} %{redirect_url}\n' -H "Cookie: $COOKIE" \
     --data-urlencode "csrf=$CSRF" "$1/rooms/$2/join"
 }
 

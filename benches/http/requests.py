@@ -21,7 +21,7 @@ cookie = sys.argv[6] if len(sys.argv) > 6 else ""
 csrf = sys.argv[7] if len(sys.argv) > 7 else ""
 u = urlparse(url)
 conn = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
-headers = {"Cookie": f"hallway_session={cookie}"} if cookie else {}
+headers = {"Cookie": cookie} if cookie else {}
 body = None
 if method == "POST":
     headers["Content-Type"] = "application/x-www-form-urlencoded"

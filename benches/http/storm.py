@@ -24,7 +24,7 @@ async def one(host, port, path, cookie, body, timeout):
         reader, writer = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
         req = (
             f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-            f"Cookie: hallway_session={cookie}\r\n"
+            f"Cookie: {cookie}\r\n"
             "Content-Type: application/x-www-form-urlencoded\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n{body}"
         )

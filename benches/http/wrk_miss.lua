@@ -1,9 +1,9 @@
 -- wrk script of now_page.sh's uncached pass: GET /?at=… with a new instant on every request
 -- (a millisecond apart), so no request can be answered from the page cache and each one renders
--- the page. Environment: COOKIE (hallway_session value), AT0 (Unix seconds to start from).
+-- the page. Environment: COOKIE (the Cookie header), AT0 (Unix seconds to start from).
 local cookie = os.getenv("COOKIE") or ""
 local t = tonumber(os.getenv("AT0") or "0")
-local headers = { ["Cookie"] = "hallway_session=" .. cookie }
+local headers = { ["Cookie"] = cookie }
 local threads = 0
 
 function setup(thread)
