@@ -1,4 +1,4 @@
-//! Whether a session cookie still counts, decided in memory on every request.
+//! Whether a session still counts, decided in memory on every request.
 //!
 //! The join path may not pay a database round trip per request, so each instance keeps what
 //! can end a session in memory: the ids of revoked sessions that have not expired yet, and
@@ -45,9 +45,12 @@ pub struct SessionRecord {
 pub enum Verdict {
     /// Valid.
     Valid,
-    /// Valid; write the new last-seen instant into the cookie.
+    /// Valid; note the new last-seen instant.
     Touch,
-    /// Over: revoked, expired, or a guest while guest mode is off.
+    /// Unused for longer than the idle limit, by what this copy of the session knows (another
+    /// worker or instance may have seen it since).
+    Idle,
+    /// Over: revoked, past the absolute limit, or a guest while guest mode is off.
     Ended,
 }
 
@@ -177,10 +180,11 @@ impl SessionGate {
         };
         if revoked
             || now_s >= rec.created_at.saturating_add(limits.absolute.num_seconds())
-            || now_s >= rec.last_seen.saturating_add(limits.idle.num_seconds())
             || (rec.user.role == UserRole::Guest && !self.guests_allowed())
         {
             Verdict::Ended
+        } else if now_s >= rec.last_seen.saturating_add(limits.idle.num_seconds()) {
+            Verdict::Idle
         } else if now_s - rec.last_seen >= 60 {
             Verdict::Touch
         } else {
@@ -239,7 +243,7 @@ mod tests {
             Verdict::Touch
         );
         // Staff idle limit (4 h in the example) is shorter than the attendees' (7 days).
-        assert_eq!(gate.check(&admin, &h1, t0 + h(5)), Verdict::Ended);
+        assert_eq!(gate.check(&admin, &h1, t0 + h(5)), Verdict::Idle);
         assert_eq!(gate.check(&attendee, &h1, t0 + h(5)), Verdict::Touch);
         // Absolute: 14 days for attendees even when used all the time.
         let mut busy = attendee.clone();

@@ -511,10 +511,11 @@ pub async fn oidc_callback(
         .map_err(|e| oidc_failure(&provider, e))?;
     let person = oidc::person_for(&state.db, &identity).await?;
     let user = oidc::user_for(provider.settings(), &identity, person.as_ref());
-    ctx.session.log_in(state, &user).await?;
+    // The logout handle first: a login whose handle could not be kept does not happen.
     let until = now + state.sessions.limits(user.role).absolute;
     let handle =
         store::insert_oidc_session(&state.db, &user.id, &identity.id_token, now, until).await?;
+    ctx.session.log_in(state, &user).await?;
     cookie
         .insert(OIDC_LOGOUT_KEY, handle)
         .map_err(|e| AppError::Internal(anyhow::anyhow!("storing the logout handle: {e}")))?;

@@ -4,12 +4,13 @@
 //! id, 128 random bits; the database keeps its SHA-256 with who the session is and when it was
 //! last used (`auth_sessions`), and each worker thread keeps the logins it has seen in memory
 //! ([`Login`]), so a request of a known session costs one map lookup: no decryption, no
-//! parsing, no database round trip. An instance that has not seen a session yet reads it from
-//! the database once. Logout and an admin ending someone's sessions revoke the row, and every
-//! instance's [`SessionGate`](crate::auth::gate::SessionGate) (memory, refreshed through the
-//! change mechanism) refuses the id from then on, so a copied cookie stops working. The last
-//! use is refreshed in memory at most once a minute and written to the row in the background;
-//! a session that looks idle in a worker's memory is read again before it is ended, since
+//! parsing, no database round trip. A worker that has not seen a session yet reads it from
+//! the database; an id found unknown or ended is remembered as dead and refused from memory.
+//! Logout and an admin ending someone's sessions revoke the row, and every instance's
+//! [`SessionGate`](crate::auth::gate::SessionGate) (memory, refreshed through the change
+//! mechanism) refuses the id from then on, so a copied cookie stops working. The last use is
+//! refreshed in memory at most once a minute and written to the row in the background; a
+//! session that looks idle in a worker's memory is read again before it is ended, since
 //! another worker or instance may have seen it since. A logged-in session's CSRF token is an
 //! HMAC of its id (`SessionGate::csrf_for`): every instance knows it, nothing stores it.
 //!
@@ -46,8 +47,19 @@ use crate::state::AppState;
 /// The browser-state cookie's name (actix-session).
 pub const COOKIE_NAME: &str = "hallway_session";
 
-/// The login cookie's name: its value is the session id.
+/// The login cookie's name: its value is the session id. Behind https it is
+/// `__Host-hallway_login` ([`login_cookie_name`]), which a browser accepts only from this very
+/// host over https: no sibling domain or plain-http page can plant one.
 pub const LOGIN_COOKIE: &str = "hallway_login";
+
+/// The login cookie's name when cookies are `Secure` (`secure`) or not.
+pub fn login_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-hallway_login"
+    } else {
+        LOGIN_COOKIE
+    }
+}
 
 /// Where versions before server-side logins kept the login in the session cookie.
 const LEGACY_AUTH_KEY: &str = "auth";
@@ -74,41 +86,66 @@ impl Login {
     }
 }
 
-/// Logins a worker thread has seen, by session id. At most `LOGINS_MAX` are kept (a few
-/// hundred bytes each); the map is emptied when full, and the logins still in use are read
-/// again from the database.
+/// Logins a worker thread has seen, by session id, and ids it found dead (unknown, revoked,
+/// expired: an id never comes back to life, so a dead one is refused without asking the
+/// database again). At most `LOGINS_MAX` logins (a few hundred bytes each) and `DEAD_MAX` dead
+/// ids are kept; when full, one entry makes room (an evicted login is read again from the
+/// database when it returns).
 struct Logins {
     by_sid: crate::FastMap<Box<str>, Arc<Login>>,
+    dead: crate::FastSet<Box<str>>,
 }
 
 /// The most logins a worker keeps in memory.
 const LOGINS_MAX: usize = 50_000;
 
-impl Logins {
-    fn get(&self, sid: &str) -> Option<Arc<Login>> {
-        self.by_sid.get(sid).cloned()
-    }
+/// The most dead session ids a worker remembers.
+const DEAD_MAX: usize = 10_000;
 
+impl Logins {
     fn keep(&mut self, login: Arc<Login>) {
         if self.by_sid.len() >= LOGINS_MAX {
-            self.by_sid.clear();
+            if let Some(any) = self.by_sid.keys().next().cloned() {
+                self.by_sid.remove(&any);
+            }
         }
         self.by_sid.insert(login.record.sid.as_str().into(), login);
     }
 
-    fn forget(&mut self, sid: &str) {
+    fn bury(&mut self, sid: &str) {
         self.by_sid.remove(sid);
+        if self.dead.len() >= DEAD_MAX {
+            if let Some(any) = self.dead.iter().next().cloned() {
+                self.dead.remove(&any);
+            }
+        }
+        self.dead.insert(sid.into());
     }
 }
 
 thread_local! {
     static LOGINS: std::cell::RefCell<Logins> = std::cell::RefCell::new(Logins {
         by_sid: crate::FastMap::default(),
+        dead: crate::FastSet::default(),
     });
 }
 
+/// What this worker knows of a presented session id.
+enum Known {
+    Live(Arc<Login>),
+    Dead,
+    Unknown(String),
+}
+
+/// The request's session once resolved, so that resolving again (the error page's full
+/// layout) answers the same without another lookup, and a login or logout in the handler is
+/// what later readers of the request see.
+#[derive(Clone)]
+struct Resolved(Option<Arc<Login>>);
+
 /// What the response must do with the login cookie (set by a login, a logout or an ended
-/// session; written by [`finish`]).
+/// session; written by [`finish`]). A login's or logout's decision replaces an earlier one;
+/// an ended session's does not.
 #[derive(Clone, Debug)]
 enum LoginCookie {
     Set { sid: String, max_age: i64 },
@@ -135,8 +172,7 @@ pub enum Resolving {
 /// from: a visitor's requests carry the same cookie until its state changes. The plaintext
 /// comes out of the cookie's authenticated decryption, so a value is found only by the very
 /// bytes it was parsed from. Only plaintexts of at most `PARSED_MAX_LEN` bytes are kept (a
-/// logged-in visitor's cookie is about 200; an anonymous visitor's with hundreds of stars can
-/// be 4 KB), within `PARSED_BUDGET` bytes per cache and worker: emptied when full. Keys are
+/// visitor's form token is about 40; an anonymous visitor's hundreds of stars can be 4 KB), within `PARSED_BUDGET` bytes per cache and worker: emptied when full. Keys are
 /// hashed with foldhash, randomly seeded per process, instead of SipHash.
 struct Parsed<V> {
     values: crate::FastMap<Box<str>, V>,
@@ -330,61 +366,86 @@ impl TypedSession {
         }
     }
 
+    /// A judged session (`login`) of `req`, remembered for the rest of the request.
+    fn resolved(req: &HttpRequest, session: Session, login: Option<Arc<Login>>) -> Self {
+        req.extensions_mut().insert(Resolved(login.clone()));
+        Self {
+            session,
+            login,
+            req: req.clone(),
+        }
+    }
+
     /// Finds and judges the request's session at `now`. A login this worker knows is judged in
-    /// memory; an unknown one, or one that looks ended here, is read from the database.
+    /// memory, and so is an id it found dead before; an unknown one, or one that looks idle
+    /// here, is read from the database.
     pub fn resolve(
         req: &HttpRequest,
         state: &web::Data<AppState>,
         now: DateTime<Utc>,
     ) -> Resolving {
         let session = req.get_session();
-        // The id and, when this worker knows it, its login (looked up before the id is copied).
+        if let Some(Resolved(login)) = req.extensions().get::<Resolved>().cloned() {
+            return Resolving::Now(Ok(Self {
+                session,
+                login,
+                req: req.clone(),
+            }));
+        }
+        let name = login_cookie_name(state.sessions.secure_cookies());
+        // The id and what this worker knows of it (looked up before the id is copied).
         let found = req.cookies().ok().and_then(|jar| {
             let sid = jar
                 .iter()
-                .find(|c| c.name() == LOGIN_COOKIE)
+                .find(|c| c.name() == name)
                 .map(|c| c.value())
                 .filter(|v| plausible_sid(v))?;
-            Some(
-                LOGINS
-                    .with(|l| l.borrow().get(sid))
-                    .ok_or_else(|| sid.to_owned()),
-            )
-        });
-        let Some(found) = found else {
-            if session.entries().contains_key(LEGACY_AUTH_KEY) {
-                let (req, state) = (req.clone(), state.clone());
-                return Resolving::Later(Box::pin(async move {
-                    Self::adopt_legacy(&req, session, &state, now).await
-                }));
-            }
-            return Resolving::Now(Ok(Self::anonymous(req, session)));
-        };
-        let sid = match found {
-            Ok(login) => match state.sessions.check(&login.record, &login.sid_hash, now) {
-                Verdict::Valid => {
-                    return Resolving::Now(Ok(Self {
-                        session,
-                        login: Some(login),
-                        req: req.clone(),
-                    }))
+            Some(LOGINS.with(|l| {
+                let l = l.borrow();
+                match l.by_sid.get(sid) {
+                    Some(login) => Known::Live(login.clone()),
+                    None if l.dead.contains(sid) => Known::Dead,
+                    None => Known::Unknown(sid.to_owned()),
                 }
-                Verdict::Touch => {
-                    let mut fresh = Login::clone(&login);
-                    fresh.record.last_seen = now.timestamp();
-                    touch_later(state, &fresh.sid_hash, fresh.record.last_seen);
-                    let fresh = Arc::new(fresh);
-                    LOGINS.with(|l| l.borrow_mut().keep(fresh.clone()));
-                    return Resolving::Now(Ok(Self {
-                        session,
-                        login: Some(fresh),
-                        req: req.clone(),
+            }))
+        });
+        let sid = match found {
+            None => {
+                if session.entries().contains_key(LEGACY_AUTH_KEY) {
+                    let (req, state) = (req.clone(), state.clone());
+                    return Resolving::Later(Box::pin(async move {
+                        Self::adopt_legacy(&req, session, &state, now).await
                     }));
                 }
-                // Idle here may not be idle elsewhere: the database decides.
-                Verdict::Ended => login.record.sid.clone(),
-            },
-            Err(sid) => sid,
+                return Resolving::Now(Ok(Self::resolved(req, session, None)));
+            }
+            Some(Known::Dead) => {
+                mark_ended(req);
+                return Resolving::Now(Ok(Self::resolved(req, session, None)));
+            }
+            Some(Known::Live(login)) => {
+                match state.sessions.check(&login.record, &login.sid_hash, now) {
+                    Verdict::Valid => {
+                        return Resolving::Now(Ok(Self::resolved(req, session, Some(login))))
+                    }
+                    Verdict::Touch => {
+                        let mut fresh = Login::clone(&login);
+                        fresh.record.last_seen = now.timestamp();
+                        touch_later(state, &fresh.sid_hash, fresh.record.last_seen);
+                        let fresh = Arc::new(fresh);
+                        LOGINS.with(|l| l.borrow_mut().keep(fresh.clone()));
+                        return Resolving::Now(Ok(Self::resolved(req, session, Some(fresh))));
+                    }
+                    Verdict::Ended => {
+                        LOGINS.with(|l| l.borrow_mut().bury(&login.record.sid));
+                        mark_ended(req);
+                        return Resolving::Now(Ok(Self::resolved(req, session, None)));
+                    }
+                    // Idle here may not be idle elsewhere: the database decides.
+                    Verdict::Idle => login.record.sid.clone(),
+                }
+            }
+            Some(Known::Unknown(sid)) => sid,
         };
         let (req, state) = (req.clone(), state.clone());
         Resolving::Later(Box::pin(async move {
@@ -392,8 +453,8 @@ impl TypedSession {
         }))
     }
 
-    /// Reads the session `sid` from the database and judges it; an unknown or ended one clears
-    /// the login cookie.
+    /// Reads the session `sid` from the database and judges it; an unknown or ended one is
+    /// remembered as dead and clears the login cookie.
     async fn load(
         req: &HttpRequest,
         session: Session,
@@ -401,12 +462,12 @@ impl TypedSession {
         sid: String,
         now: DateTime<Utc>,
     ) -> Result<Self, AppError> {
-        LOGINS.with(|l| l.borrow_mut().forget(&sid));
         let hash = store::hash(&sid);
         let stored = store::live_session(&state.db, &hash, now).await?;
         let Some(stored) = stored else {
-            req.extensions_mut().insert(LoginCookie::Clear);
-            return Ok(Self::anonymous(req, session));
+            LOGINS.with(|l| l.borrow_mut().bury(&sid));
+            mark_ended(req);
+            return Ok(Self::resolved(req, session, None));
         };
         let mut login = Login {
             record: SessionRecord {
@@ -419,9 +480,10 @@ impl TypedSession {
             csrf: String::new(),
         };
         match state.sessions.check(&login.record, &login.sid_hash, now) {
-            Verdict::Ended => {
-                req.extensions_mut().insert(LoginCookie::Clear);
-                return Ok(Self::anonymous(req, session));
+            Verdict::Ended | Verdict::Idle => {
+                LOGINS.with(|l| l.borrow_mut().bury(&login.record.sid));
+                mark_ended(req);
+                return Ok(Self::resolved(req, session, None));
             }
             Verdict::Touch => {
                 login.record.last_seen = now.timestamp();
@@ -432,11 +494,7 @@ impl TypedSession {
         login.csrf = state.sessions.csrf_for(&login.record.sid);
         let login = Arc::new(login);
         LOGINS.with(|l| l.borrow_mut().keep(login.clone()));
-        Ok(Self {
-            session,
-            login: Some(login),
-            req: req.clone(),
-        })
+        Ok(Self::resolved(req, session, Some(login)))
     }
 
     /// A login kept in the session cookie by an earlier version: judged as that version did,
@@ -451,13 +509,14 @@ impl TypedSession {
         let record = session.get::<SessionRecord>(LEGACY_AUTH_KEY).ok().flatten();
         let Some(mut record) = record else {
             session.remove(LEGACY_AUTH_KEY);
-            return Ok(Self::anonymous(req, session));
+            return Ok(Self::resolved(req, session, None));
         };
         let hash = store::hash(&record.sid);
         match state.sessions.check(&record, &hash, now) {
-            Verdict::Ended => {
+            // The cookie was the only copy of the last use: idle is over, as it was before.
+            Verdict::Ended | Verdict::Idle => {
                 session.remove(LEGACY_AUTH_KEY);
-                return Ok(Self::anonymous(req, session));
+                return Ok(Self::resolved(req, session, None));
             }
             Verdict::Touch => record.last_seen = now.timestamp(),
             Verdict::Valid => {}
@@ -466,22 +525,23 @@ impl TypedSession {
         store::adopt_session(&state.db, &hash, &record.user, record.last_seen).await?;
         let live = store::live_session(&state.db, &hash, now).await?.is_some();
         session.remove(LEGACY_AUTH_KEY);
+        // The login's token is its HMAC now: the stored one goes with the login entry.
+        session.remove(CSRF_KEY);
         if !live {
-            return Ok(Self::anonymous(req, session));
+            return Ok(Self::resolved(req, session, None));
         }
         let limits = state.sessions.limits(record.user.role);
         let max_age = record.created_at + limits.absolute.num_seconds() - now.timestamp();
-        req.extensions_mut().insert(LoginCookie::Set {
-            sid: record.sid.clone(),
-            max_age,
-        });
+        decide(
+            req,
+            LoginCookie::Set {
+                sid: record.sid.clone(),
+                max_age,
+            },
+        );
         let login = Arc::new(Login::new(record, state));
         LOGINS.with(|l| l.borrow_mut().keep(login.clone()));
-        Ok(Self {
-            session,
-            login: Some(login),
-            req: req.clone(),
-        })
+        Ok(Self::resolved(req, session, Some(login)))
     }
 
     /// The logged-in user, if any.
@@ -532,11 +592,15 @@ impl TypedSession {
             },
             state,
         ));
-        LOGINS.with(|l| l.borrow_mut().keep(login));
-        self.req.extensions_mut().insert(LoginCookie::Set {
-            sid,
-            max_age: limits.absolute.num_seconds(),
-        });
+        LOGINS.with(|l| l.borrow_mut().keep(login.clone()));
+        self.req.extensions_mut().insert(Resolved(Some(login)));
+        decide(
+            &self.req,
+            LoginCookie::Set {
+                sid,
+                max_age: limits.absolute.num_seconds(),
+            },
+        );
         Ok(())
     }
 
@@ -579,7 +643,7 @@ impl TypedSession {
     async fn end(&self, state: &AppState, sid: &str) -> Result<(), AppError> {
         let h = store::hash(sid);
         state.sessions.revoke_locally(&h);
-        LOGINS.with(|l| l.borrow_mut().forget(sid));
+        LOGINS.with(|l| l.borrow_mut().bury(sid));
         store::revoke_session(&state.db, &h, state.clock.now()).await?;
         Ok(())
     }
@@ -591,7 +655,8 @@ impl TypedSession {
             self.end(state, &login.record.sid).await?;
         }
         self.session.purge();
-        self.req.extensions_mut().insert(LoginCookie::Clear);
+        self.req.extensions_mut().insert(Resolved(None));
+        decide(&self.req, LoginCookie::Clear);
         Ok(())
     }
 
@@ -639,6 +704,19 @@ impl TypedSession {
     }
 }
 
+/// A login's or logout's decision about the login cookie: it stands, whatever came before.
+fn decide(req: &HttpRequest, what: LoginCookie) {
+    req.extensions_mut().insert(what);
+}
+
+/// An ended or unknown session's login cookie goes, unless the request already decided.
+fn mark_ended(req: &HttpRequest) {
+    let mut ext = req.extensions_mut();
+    if !ext.contains::<LoginCookie>() {
+        ext.insert(LoginCookie::Clear);
+    }
+}
+
 /// Writes what the request decided about the cookies into its response: the login cookie set
 /// or cleared, and a session cookie whose state went empty removed rather than rewritten
 /// (called inside the session middleware, after the handler).
@@ -649,14 +727,15 @@ pub fn finish<B>(res: &mut ServiceResponse<B>) {
             .request()
             .app_data::<web::Data<AppState>>()
             .is_some_and(|s| s.sessions.secure_cookies());
+        let name = login_cookie_name(secure);
         let mut cookie = match mark {
             LoginCookie::Set { sid, max_age } => {
-                let mut c = actix_web::cookie::Cookie::new(LOGIN_COOKIE, sid);
+                let mut c = actix_web::cookie::Cookie::new(name, sid);
                 c.set_max_age(actix_web::cookie::time::Duration::seconds(max_age.max(0)));
                 c
             }
             LoginCookie::Clear => {
-                let mut c = actix_web::cookie::Cookie::new(LOGIN_COOKIE, "");
+                let mut c = actix_web::cookie::Cookie::new(name, "");
                 c.make_removal();
                 c
             }

@@ -515,6 +515,111 @@ async fn a_login_kept_in_the_session_cookie_by_an_earlier_version_moves_to_the_s
 }
 
 #[tokio::test]
+async fn an_id_found_dead_is_refused_from_memory_without_asking_the_database_again() {
+    let app = spawn_app().await;
+    let b = Browser::new(&app);
+    b.admin(&app).await;
+    let copied = b.cookies();
+    let token = csrf_in(&b.page("/").await);
+    assert_eq!(b.post("/logout", &[("csrf", &token)]).await.status(), 303);
+    let guessed = "hallway_login=AAAAAAAAAAAAAAAAAAAAAA";
+    let refused = |r: reqwest::Response| {
+        r.status() == 303
+            && r.headers()[LOCATION]
+                .to_str()
+                .unwrap()
+                .starts_with("/login")
+    };
+    // Each new connection may land on either worker: both meet both ids.
+    for _ in 0..8 {
+        for c in [copied.as_str(), guessed] {
+            assert!(
+                refused(get_with_cookie(&app, "/admin/status", c).await),
+                "{c}"
+            );
+        }
+    }
+    // With the database gone, both are still refused as logged out, from memory, rather than
+    // answered with a database error.
+    app.db.pool().close().await;
+    for _ in 0..8 {
+        for c in [copied.as_str(), guessed] {
+            assert!(
+                refused(get_with_cookie(&app, "/admin/status", c).await),
+                "{c}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn behind_https_the_login_cookie_is_a_secure_host_only_cookie() {
+    let app = spawn_app_with(None, |raw| {
+        raw.server.public_url = Some("https://hallway.example.org/".into());
+    })
+    .await;
+    // By hand: a cookie jar keeps Secure cookies for https pages only.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let login = client
+        .get(format!("{}/login", app.address))
+        .send()
+        .await
+        .unwrap();
+    let session = login
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("hallway_session="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+        .expect("the form token's session cookie");
+    let token = csrf_in(&login.text().await.unwrap());
+    let r = client
+        .post(format!("{}/login/guest", app.address))
+        .header(COOKIE, &session)
+        .form(&[("csrf", token.as_str()), ("name", "Hanna")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let set = r
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.contains("hallway_login="))
+        .expect("a login cookie")
+        .to_owned();
+    assert!(set.starts_with("__Host-hallway_login="), "{set}");
+    for attribute in ["Secure", "Path=/", "HttpOnly"] {
+        assert!(set.contains(attribute), "{attribute} in {set}");
+    }
+    assert!(!set.contains("Domain"), "{set}");
+    let cookie = set.split(';').next().unwrap().to_owned();
+    let page = client
+        .get(format!("{}/", app.address))
+        .header(COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Hanna"), "the host-only cookie logs in");
+    // A plain-named cookie planted from elsewhere is not the login behind https.
+    let planted = cookie.replacen("__Host-", "", 1);
+    let page = get_with_cookie(&app, "/", &planted)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("Hanna"));
+}
+
+#[tokio::test]
 async fn the_session_cookie_goes_out_as_plain_base64_and_an_escaped_one_still_reads() {
     let app = spawn_app().await;
     // Standard base64 has a '/' or '=' in almost every cookie of this length; visit until one
