@@ -15,7 +15,8 @@
 source "$(dirname "$0")/http/lib.sh"
 secs=${1:-15}
 rounds=${2:-3}
-# Each round logs in anew (below): a round must end before its cookie is a minute old.
+# Each round logs in anew (below): with a build before server-side logins (a88f1f9 and
+# earlier), a round must end before its cookie is a minute old.
 [ "$secs" -lt 60 ] || { echo "rounds must be shorter than 60 s (got $secs)" >&2; exit 1; }
 build
 echo "== warm join, $(nproc) cores, wrk -t2 -c256 -d${secs}s, $rounds alternating rounds"
@@ -49,10 +50,11 @@ sim_reset "$sim"
 rss_job=$!
 : >"$WORK/pairs"
 for round in $(seq "$rounds"); do
-  # A browser keeps the cookie hallway refreshes once a minute (the session's last-seen
-  # instant); wrk replays one cookie, and a cookie over a minute old would be refreshed, that
-  # is encrypted again and sent back in a Set-Cookie, on every request of the run. So every
-  # round joins with a cookie from a login just before it, as a browser's would be.
+  # Every round joins with a cookie from a login just before it. Builds before server-side
+  # logins refreshed the session's last-seen instant in the cookie once a minute; wrk replays
+  # one cookie, so a cookie over a minute old was re-encrypted and sent back in a Set-Cookie
+  # on every request. Since then the refresh is the server's (no Set-Cookie); the login per
+  # round keeps runs of old and new builds alike.
   login "$HW_URL"
   hw=$(METHOD=POST REQ_PATH=/rooms/hack1/join COOKIE="$COOKIE" CSRF="$CSRF" \
     run_wrk benches/http/wrk.lua "$HW_URL" 256 "$secs")
