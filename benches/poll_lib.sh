@@ -98,7 +98,7 @@ staff_login() {
   csrf=$(curl -sf -c "$jar" -b "$jar" "$link" | grep -oE 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
   code=$(curl -s -o /dev/null -w '%{http_code}' -c "$jar" -b "$jar" --data-urlencode "csrf=$csrf" "$link")
   [ "$code" = 303 ] || { echo "admin login answered $code" >&2; exit 1; }
-  STAFF_COOKIE=$(awk '$6 ~ /^hallway_/ { printf "%s%s=%s", sep, $6, $7; sep = "; " }' "$jar")
+  STAFF_COOKIE=$(jar_cookie "$jar")
   [ -n "$STAFF_COOKIE" ] || { echo "admin login gave no cookie" >&2; exit 1; }
 }
 

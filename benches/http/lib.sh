@@ -107,6 +107,11 @@ start_hallway() {
   HW_URL="http://127.0.0.1:$port"
 }
 
+# jar_cookie JAR: the Cookie header of every hallway cookie in curl's cookie jar JAR.
+jar_cookie() {
+  awk '$6 ~ /^hallway_/ { printf "%s%s=%s", sep, $6, $7; sep = "; " }' "$1"
+}
+
 # login BASE: logs a guest in (GET /login for the CSRF token and cookie, POST /login/guest);
 # sets COOKIE (the Cookie header: hallway_login and, if set, hallway_session) and CSRF (the logged-in session's token).
 login() {
@@ -116,7 +121,7 @@ login() {
     --data-urlencode "csrf=$csrf" --data-urlencode "name=Bench Guest" "$1/login/guest")
   [ "$code" = 303 ] || { echo "guest login answered $code" >&2; exit 1; }
   CSRF=$(curl -sf -c "$jar" -b "$jar" "$1/login" | grep -oE 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
-  COOKIE=$(awk '$6 ~ /^hallway_/ { printf "%s%s=%s", sep, $6, $7; sep = "; " }' "$jar")
+  COOKIE=$(jar_cookie "$jar")
   [ -n "$COOKIE" ] && [ -n "$CSRF" ] || { echo "login gave no cookie or token" >&2; exit 1; }
 }
 
