@@ -77,9 +77,10 @@ pub struct Login {
 }
 
 impl Login {
-    fn new(record: SessionRecord, state: &AppState) -> Self {
+    /// The login of `record`, whose id hashes to `sid_hash`.
+    fn new(record: SessionRecord, sid_hash: String, state: &AppState) -> Self {
         Self {
-            sid_hash: store::hash(&record.sid),
+            sid_hash,
             csrf: state.sessions.csrf_for(&record.sid),
             record,
         }
@@ -469,30 +470,25 @@ impl TypedSession {
             mark_ended(req);
             return Ok(Self::resolved(req, session, None));
         };
-        let mut login = Login {
-            record: SessionRecord {
-                sid,
-                user: stored.user,
-                created_at: stored.created_at,
-                last_seen: stored.last_seen,
-            },
-            sid_hash: hash,
-            csrf: String::new(),
+        let mut record = SessionRecord {
+            sid,
+            user: stored.user,
+            created_at: stored.created_at,
+            last_seen: stored.last_seen,
         };
-        match state.sessions.check(&login.record, &login.sid_hash, now) {
+        match state.sessions.check(&record, &hash, now) {
             Verdict::Ended | Verdict::Idle => {
-                LOGINS.with(|l| l.borrow_mut().bury(&login.record.sid));
+                LOGINS.with(|l| l.borrow_mut().bury(&record.sid));
                 mark_ended(req);
                 return Ok(Self::resolved(req, session, None));
             }
             Verdict::Touch => {
-                login.record.last_seen = now.timestamp();
-                touch_later(state, &login.sid_hash, login.record.last_seen);
+                record.last_seen = now.timestamp();
+                touch_later(state, &hash, record.last_seen);
             }
             Verdict::Valid => {}
         }
-        login.csrf = state.sessions.csrf_for(&login.record.sid);
-        let login = Arc::new(login);
+        let login = Arc::new(Login::new(record, hash, state));
         LOGINS.with(|l| l.borrow_mut().keep(login.clone()));
         Ok(Self::resolved(req, session, Some(login)))
     }
@@ -539,7 +535,7 @@ impl TypedSession {
                 max_age,
             },
         );
-        let login = Arc::new(Login::new(record, state));
+        let login = Arc::new(Login::new(record, hash, state));
         LOGINS.with(|l| l.borrow_mut().keep(login.clone()));
         Ok(Self::resolved(req, session, Some(login)))
     }
@@ -569,15 +565,9 @@ impl TypedSession {
             _ => self.stars(),
         };
         let sid = random_token();
+        let sid_hash = store::hash(&sid);
         let limits = state.sessions.limits(user.role);
-        store::insert_session(
-            &state.db,
-            &store::hash(&sid),
-            user,
-            now,
-            now + limits.absolute,
-        )
-        .await?;
+        store::insert_session(&state.db, &sid_hash, user, now, now + limits.absolute).await?;
         let stars = crate::agenda::login::after_login(&state.db, user, carried, now).await?;
         self.session.renew();
         self.session.remove(CSRF_KEY);
@@ -590,6 +580,7 @@ impl TypedSession {
                 created_at: now.timestamp(),
                 last_seen: now.timestamp(),
             },
+            sid_hash,
             state,
         ));
         LOGINS.with(|l| l.borrow_mut().keep(login.clone()));
