@@ -112,15 +112,33 @@ impl Browser {
 
 /// GET with exactly this Cookie header, no jar.
 async fn get_with_cookie(app: &TestApp, path: &str, cookie: &str) -> reqwest::Response {
+    get_at(&app.address, path, cookie).await
+}
+
+/// GET `path` of the instance at `base` with the Cookie header `cookie`, redirects not followed.
+async fn get_at(base: &str, path: &str, cookie: &str) -> reqwest::Response {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
-        .get(format!("{}{path}", app.address))
+        .get(format!("{base}{path}"))
         .header(COOKIE, cookie)
         .send()
         .await
         .unwrap()
+}
+
+/// The Set-Cookie line of the response `r` for the cookie `name`.
+fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| {
+            v.strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with('='))
+        })
+        .map(str::to_owned)
 }
 
 pub const REGISTRATION: &str = "email,name,code,roles,tracks,speaker_of\n\
@@ -345,12 +363,8 @@ async fn forged_tampered_and_expired_cookies_count_as_logged_out() {
     app.clock.advance(chrono::Duration::hours(4));
     let r = get_with_cookie(&app, "/admin/status", &cookie).await;
     assert_eq!(r.status(), 303, "an idle admin session ends server-side");
-    let cleared = r
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|v| v.starts_with("hallway_login=;") && v.contains("Max-Age=0"));
+    let cleared = set_cookie(&r, "hallway_login")
+        .is_some_and(|v| v.starts_with("hallway_login=;") && v.contains("Max-Age=0"));
     assert!(cleared, "the ended session's login cookie is removed");
 }
 
@@ -365,16 +379,7 @@ async fn a_login_cookie_holds_only_the_session_id_and_a_guest_carries_no_session
     );
     let r = b.guest("Gina").await;
     assert_eq!(r.status(), 303);
-    let set: Vec<String> = r
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect();
-    let login = set
-        .iter()
-        .find(|v| v.starts_with("hallway_login="))
-        .expect("a login cookie");
+    let login = set_cookie(&r, "hallway_login").expect("a login cookie");
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age="] {
         assert!(login.contains(attribute), "{attribute} in {login}");
     }
@@ -383,7 +388,7 @@ async fn a_login_cookie_holds_only_the_session_id_and_a_guest_carries_no_session
     assert_eq!(sid.len(), 22, "128 random bits, URL-safe base64: {sid}");
     assert!(
         cookie_value(&cookies, "hallway_session").is_none(),
-        "the emptied session cookie was removed, not rewritten: {set:?}"
+        "the emptied session cookie was removed, not rewritten: {login}"
     );
     // The database knows the session by its id's hash and holds who it is.
     let stored = hallway::auth::store::live_session(
@@ -412,16 +417,7 @@ async fn another_instance_knows_a_login_from_its_id_and_reads_a_recent_use_befor
     b.admin(&app).await;
     let cookie = b.cookies();
     let status_on = |base: String, cookie: String| async move {
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap()
-            .get(format!("{base}/admin/status"))
-            .header(COOKIE, cookie)
-            .send()
-            .await
-            .unwrap()
-            .status()
+        get_at(&base, "/admin/status", &cookie).await.status()
     };
     assert_eq!(status_on(other.address.clone(), cookie.clone()).await, 200);
     // Used on the first instance for 3 h in steps (the staff idle limit is 4 h): each use
@@ -501,13 +497,14 @@ async fn a_login_kept_in_the_session_cookie_by_an_earlier_version_moves_to_the_s
     let value = jar.get("hallway_session").unwrap().value().to_owned();
     let r = get_with_cookie(&app, "/admin/status", &format!("hallway_session={value}")).await;
     assert_eq!(r.status(), 200, "still logged in after the upgrade");
-    let login = r
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("hallway_login="))
-        .map(|v| v.split(';').next().unwrap().to_owned())
+    let login = set_cookie(&r, "hallway_login")
+        .map(|v| {
+            v["hallway_login=".len()..]
+                .split(';')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
         .expect("the login moves to a login cookie");
     assert_eq!(login, sid);
     let r = get_with_cookie(&app, "/admin/status", &format!("hallway_login={sid}")).await;
@@ -568,12 +565,7 @@ async fn behind_https_the_login_cookie_is_a_secure_host_only_cookie() {
         .send()
         .await
         .unwrap();
-    let session = login
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("hallway_session="))
+    let session = set_cookie(&login, "hallway_session")
         .map(|v| v.split(';').next().unwrap().to_owned())
         .expect("the form token's session cookie");
     let token = csrf_in(&login.text().await.unwrap());
@@ -599,12 +591,8 @@ async fn behind_https_the_login_cookie_is_a_secure_host_only_cookie() {
     }
     assert!(!set.contains("Domain"), "{set}");
     let cookie = set.split(';').next().unwrap().to_owned();
-    let page = client
-        .get(format!("{}/", app.address))
-        .header(COOKIE, &cookie)
-        .send()
+    let page = get_at(&app.address, "/", &cookie)
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
