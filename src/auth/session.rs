@@ -138,9 +138,10 @@ enum Known {
     Unknown(String),
 }
 
-/// The request's session once resolved, so that resolving again (the error page's full
-/// layout) answers the same without another lookup, and a login or logout in the handler is
-/// what later readers of the request see.
+/// The request's session once resolved through the database, or changed by a login or logout
+/// in the handler, so that resolving again (the error page's full layout) answers the same
+/// without another lookup. A session decided from the worker's memory is not kept: resolving
+/// it again decides the same (a touched login is valid the second time, an ended one is dead).
 #[derive(Clone)]
 struct Resolved(Option<Arc<Login>>);
 
@@ -359,15 +360,18 @@ fn touch_later(state: &AppState, sid_hash: &str, now: i64) {
 }
 
 impl TypedSession {
-    fn anonymous(req: &HttpRequest, session: Session) -> Self {
+    /// A judged session (`login`) of `req`, decided from this worker's memory: resolving again
+    /// decides the same, so nothing is remembered in the request.
+    fn known(req: &HttpRequest, session: Session, login: Option<Arc<Login>>) -> Self {
         Self {
             session,
-            login: None,
+            login,
             req: req.clone(),
         }
     }
 
-    /// A judged session (`login`) of `req`, remembered for the rest of the request.
+    /// A judged session (`login`) of `req` that took the database, remembered for the rest of
+    /// the request.
     fn resolved(req: &HttpRequest, session: Session, login: Option<Arc<Login>>) -> Self {
         req.extensions_mut().insert(Resolved(login.clone()));
         Self {
@@ -418,16 +422,16 @@ impl TypedSession {
                         Self::adopt_legacy(&req, session, &state, now).await
                     }));
                 }
-                return Resolving::Now(Ok(Self::resolved(req, session, None)));
+                return Resolving::Now(Ok(Self::known(req, session, None)));
             }
             Some(Known::Dead) => {
                 mark_ended(req);
-                return Resolving::Now(Ok(Self::resolved(req, session, None)));
+                return Resolving::Now(Ok(Self::known(req, session, None)));
             }
             Some(Known::Live(login)) => {
                 match state.sessions.check(&login.record, &login.sid_hash, now) {
                     Verdict::Valid => {
-                        return Resolving::Now(Ok(Self::resolved(req, session, Some(login))))
+                        return Resolving::Now(Ok(Self::known(req, session, Some(login))))
                     }
                     Verdict::Touch => {
                         let mut fresh = Login::clone(&login);
@@ -435,12 +439,12 @@ impl TypedSession {
                         touch_later(state, &fresh.sid_hash, fresh.record.last_seen);
                         let fresh = Arc::new(fresh);
                         LOGINS.with(|l| l.borrow_mut().keep(fresh.clone()));
-                        return Resolving::Now(Ok(Self::resolved(req, session, Some(fresh))));
+                        return Resolving::Now(Ok(Self::known(req, session, Some(fresh))));
                     }
                     Verdict::Ended => {
                         LOGINS.with(|l| l.borrow_mut().bury(&login.record.sid));
                         mark_ended(req);
-                        return Resolving::Now(Ok(Self::resolved(req, session, None)));
+                        return Resolving::Now(Ok(Self::known(req, session, None)));
                     }
                     // Idle here may not be idle elsewhere: the database decides.
                     Verdict::Idle => login.record.sid.clone(),
@@ -755,7 +759,7 @@ impl FromRequest for TypedSession {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let Some(state) = req.app_data::<web::Data<AppState>>() else {
-            let session = Self::anonymous(req, req.get_session());
+            let session = Self::known(req, req.get_session(), None);
             return Box::pin(std::future::ready(Ok(session)));
         };
         match Self::resolve(req, state, state.clock.now()) {
